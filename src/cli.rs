@@ -1,0 +1,138 @@
+//! The command line of `cyberdrill` (see `shared/API.md`).
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, DEFAULT_ADDR, DEFAULT_DATABASE_URL};
+use crate::domain::Role;
+use crate::startup::{Application, shutdown_signal};
+use crate::{auth, db, demo, store};
+
+#[derive(Debug, Parser)]
+#[command(name = "cyberdrill", version, about = "Prepare, run and prove cyber-security drills")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// sqlite://… (default, embedded) or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        #[arg(long, env = "CYBERDRILL_ADDR", default_value = DEFAULT_ADDR)]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Seed a demo organisation, users, systems, teams and playbooks.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when users reach the server over HTTPS).
+        #[arg(long, env = "CYBERDRILL_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input (one line).
+    Create {
+        username: String,
+        #[arg(long)]
+        role: Role,
+        /// Organisation slug; default: the root organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// Full name shown in the UI (default: the username).
+        #[arg(long)]
+        full_name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+impl clap::ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        Role::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.code()))
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { addr, db, demo: seed_demo, secure_cookies } => {
+            let mut config = Config::new(addr, db.database_url);
+            config.secure_cookies = secure_cookies;
+            if !db::is_postgres(&config.database_url) {
+                tracing::info!("SQLite: single-process mode (use PostgreSQL to run several servers on one database)");
+            }
+            let app = Application::build(config).await?;
+            if seed_demo {
+                demo::seed(&app.state().db).await.context("seeding demo data")?;
+            }
+            let token = CancellationToken::new();
+            let server = app.run_until(token.clone());
+            tokio::pin!(server);
+            tokio::select! {
+                result = &mut server => return result,
+                _ = shutdown_signal() => token.cancel(),
+            }
+            server.await
+        }
+        Command::Migrate { db } => {
+            db::connect_and_migrate(&db.database_url).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { username, role, org, full_name, db } } => {
+            create_user(&db.database_url, &username, role, org.as_deref(), full_name.as_deref()).await
+        }
+    }
+}
+
+async fn create_user(url: &str, username: &str, role: Role, org: Option<&str>, full_name: Option<&str>) -> anyhow::Result<()> {
+    let username = username.trim();
+    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        bail!("username: use 1–64 letters, digits, '.', '_' or '-'");
+    }
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    auth::password::check_new(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let conn = db::connect_and_migrate(url).await?;
+    let org = match org {
+        Some(slug) => store::orgs::find_by_slug(&conn, slug).await?.with_context(|| format!("no organisation with slug {slug}"))?,
+        None => store::orgs::ensure_root(&conn).await?,
+    };
+    let hash = auth::password::hash_blocking(&password)?;
+    let user = store::users::create(
+        &conn,
+        store::users::NewUser { username, full_name: full_name.unwrap_or(username), password_hash: &hash, role, org_id: org.id },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(user.id = %user.id, username, role = %role, org = %org.slug, "user created");
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Typed settings: defaults in code, overridden by the command line and environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Settings of a running server.
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    /// Mark cookies `Secure` (set when served over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    pub session_ttl: Duration,
+    pub token_ttl: Duration,
+    /// Largest JSON body accepted by the API.
+    pub api_body_limit: usize,
+}
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/cyberdrill.db";
+
+impl Config {
+    pub fn new(addr: SocketAddr, database_url: String) -> Self {
+        Config {
+            addr,
+            database_url,
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(12 * 3600),
+            token_ttl: Duration::from_secs(30 * 24 * 3600),
+            api_body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// Hides the password of a database URL (`postgres://user:secret@host/db`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_ttl", &self.session_ttl)
+            .field("token_ttl", &self.token_ttl)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/cd"), "postgres://app:***@db:5432/cd");
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+}

@@ -1,0 +1,12 @@
+//! SeaORM entities: one module per table, no logic. The store (`crate::store`) is the
+//! only code that uses them; views and handlers work with domain types and DTOs.
+
+pub mod api_token;
+pub mod org;
+pub mod playbook;
+pub mod playbook_version;
+pub mod session;
+pub mod system;
+pub mod team;
+pub mod team_member;
+pub mod user;

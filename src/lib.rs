@@ -1,0 +1,38 @@
+//! cyberdrill: prepare, run and prove cyber-security drills for Vietnamese agencies.
+//!
+//! The server keeps the registry Directive 18/CT-TTg asks for (information systems
+//! with their security level, response teams, per-system playbooks), and serves it as
+//! a JSON API and as server-rendered pages.
+//!
+//! Request flow: `http` (routes, extractors) → `auth` (who, which organisations) →
+//! `domain` (pure rules and validation) → `store` (the only database code, over
+//! `entities`) → `views` (templates with view-models, for pages).
+
+/// Authentication, sessions, tokens, rate limits and organisation scoping.
+pub mod auth;
+/// The command line.
+pub mod cli;
+/// Typed settings.
+pub mod config;
+/// Opening and migrating the database.
+pub mod db;
+/// Demo data for `serve --demo`.
+pub mod demo;
+/// Pure domain types and rules.
+pub mod domain;
+/// SeaORM entities (tables), no logic.
+pub mod entities;
+/// The error type and its JSON envelope.
+pub mod error;
+/// Routes, extractors, API handlers and pages.
+pub mod http;
+/// Building and running the server.
+pub mod startup;
+/// Shared application state.
+pub mod state;
+/// Database access.
+pub mod store;
+/// UTC storage, Vietnam-time display.
+pub mod time;
+/// Templates, helpers and translations.
+pub mod views;

@@ -1,0 +1,96 @@
+//! Building and running the application. Binding is separate from serving, so tests
+//! run the real app on port 0 and learn the port before the first request.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::Config;
+use crate::state::{App, AppState};
+use crate::views::Views;
+use crate::{db, http};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    tracker: TaskTracker,
+}
+
+impl Application {
+    /// Opens and migrates the database, loads the templates and binds the address.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+        let state = AppState::new(App {
+            views: Views::new()?,
+            login_limiter: LoginLimiter::default(),
+            shutdown: CancellationToken::new(),
+            config,
+            db,
+        });
+        Ok(Application { listener, state, tracker: TaskTracker::new() })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` is cancelled, then lets open requests finish and waits
+    /// for every background task (axum does not wait for upgraded connections).
+    pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Application { listener, state, tracker } = self;
+        let app = http::router(state.clone());
+        let app_shutdown = state.shutdown.clone();
+        let stop = shutdown.clone();
+        tracing::info!(addr = %listener.local_addr()?, "listening");
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                stop.cancelled().await;
+                app_shutdown.cancel();
+            })
+            .await
+            .context("serving HTTP")?;
+        tracker.close();
+        tracker.wait().await;
+        state.db.clone().close().await.ok();
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}
