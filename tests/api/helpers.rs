@@ -1,0 +1,201 @@
+//! `TestApp`: spawns the real server on 127.0.0.1:0 with its own database, and offers
+//! a small HTTP client with the caller's bearer token.
+//!
+//! Backend: SQLite in a temporary directory, or — when the environment variable
+//! `CYBERDRILL_TEST_POSTGRES` holds an administrative URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres` — a new PostgreSQL database per test.
+
+use std::net::SocketAddr;
+
+use cyberdrill::auth::{password, secret};
+use cyberdrill::config::Config;
+use cyberdrill::domain::Role;
+use cyberdrill::startup::Application;
+use cyberdrill::store::{self, orgs::NewOrg, users::NewUser};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const POSTGRES_ENV: &str = "CYBERDRILL_TEST_POSTGRES";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db: DatabaseConnection,
+    pub root_org: Uuid,
+    pub backend: &'static str,
+    shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A user with a bearer token.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub username: String,
+    pub org_id: Uuid,
+    pub token: String,
+}
+
+/// The database URL for a fresh test database.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>, &'static str) {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("cdtest_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("connect to the PostgreSQL admin database");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None, "postgres")
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let url = format!("sqlite://{}/test.db", dir.path().display());
+            (url, Some(dir), "sqlite")
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let (url, dir, backend) = fresh_database().await;
+        let config = Config::new("127.0.0.1:0".parse().unwrap(), url);
+        let app = Application::build(config).await.expect("build the application");
+        let addr = app.local_addr().unwrap();
+        let db = app.state().db.clone();
+        let root = store::orgs::ensure_root(&db).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(app.run_until(shutdown.clone()));
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            db,
+            root_org: root.id,
+            backend,
+            shutdown,
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and waits for it, as SIGTERM would.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        match self.server.take() {
+            Some(handle) => handle.await?,
+            None => Ok(()),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Creates an organisation directly in the store.
+    pub async fn org(&self, slug: &str, parent: Option<Uuid>) -> Uuid {
+        store::orgs::create(&self.db, NewOrg { slug, name: &format!("Org {slug}"), parent_id: parent.or(Some(self.root_org)), sector: None })
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Creates a user (password [`PASSWORD`]) and a bearer token for them.
+    pub async fn user(&self, username: &str, role: Role, org_id: Uuid) -> TestUser {
+        // Hashing once per process keeps the suite fast; the hash is valid for PASSWORD.
+        static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let hash = HASH.get_or_init(|| async { password::hash_blocking(PASSWORD).unwrap() }).await;
+        let user = store::users::create(&self.db, NewUser { username, full_name: username, password_hash: hash, role, org_id })
+            .await
+            .unwrap();
+        let token = format!("cd_{}", secret::new_secret());
+        let expires = chrono::Utc::now() + chrono::Duration::days(1);
+        store::users::create_token(&self.db, user.id, secret::sha256_hex(&token), "test", expires).await.unwrap();
+        TestUser { id: user.id, username: username.to_owned(), org_id, token }
+    }
+
+    /// Sends a JSON request as `user` (or anonymously) and returns status and body.
+    pub async fn call(&self, user: Option<&TestUser>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let client = reqwest::Client::new();
+        let mut req = client.request(method, self.url(path));
+        if let Some(u) = user {
+            req = req.bearer_auth(&u.token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, user: &TestUser, path: &str) -> (StatusCode, Value) {
+        self.call(Some(user), Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, user: &TestUser, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Some(user), Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, user: &TestUser, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Some(user), Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn put(&self, user: &TestUser, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Some(user), Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, user: &TestUser, path: &str) -> (StatusCode, Value) {
+        self.call(Some(user), Method::DELETE, path, None).await
+    }
+
+    /// Sends raw bytes with a content type, for malformed-body tests.
+    pub async fn post_raw(&self, user: &TestUser, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let resp = reqwest::Client::new()
+            .post(self.url(path))
+            .bearer_auth(&user.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Creates a level-`level` system in `org` through the API and returns its id.
+    pub async fn system(&self, user: &TestUser, name: &str, level: u8) -> String {
+        let (status, body) = self
+            .post(user, "/api/v1/systems", json!({"name": name, "system_type": "citizen_business", "level": level, "org_id": user.org_id}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The error envelope's field message for `field`, if any.
+pub fn field_error<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
+    body["error"]["fields"][field].as_str()
+}
+
+/// Asserts the error envelope: status, code, and (optionally) the field named.
+#[track_caller]
+pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str, field: Option<&str>) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    if let Some(f) = field {
+        assert!(field_error(body, f).is_some(), "field {f} not named in {body}");
+    }
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary: the real application on port 0, a fresh database per
+//! test (SQLite by default; PostgreSQL when `CYBERDRILL_TEST_POSTGRES` is set).
+
+mod helpers;
+
+mod auth;
+mod pages;
+mod playbooks;
+mod scoping;
+mod systems;
+mod teams;
