@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod backend;
 mod pages;
 mod playbooks;
 mod scoping;
