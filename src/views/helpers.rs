@@ -15,8 +15,8 @@ use crate::time::display_vn;
 pub fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("t", Box::new(translate));
     registry.register_helper("label", Box::new(label));
-    registry.register_helper("vn_time", Box::new(vn_time));
-    registry.register_helper("vn_date", Box::new(vn_date));
+    registry.register_helper("vn_time", Box::new(VnTime));
+    registry.register_helper("vn_date", Box::new(VnDate));
     registry.register_helper("join", Box::new(join));
     registry.register_helper("contains", Box::new(Contains));
     registry.register_helper("concat", Box::new(Concat));
@@ -62,19 +62,38 @@ fn label(h: &Helper, _: &Handlebars, ctx: &Context, _: &mut RenderContext, out: 
 }
 
 /// `{{vn_time t}}`: an RFC 3339 time shown as `dd/mm/yyyy HH:MM` in Vietnam time.
-fn vn_time(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
-    let raw = h.param(0).map(|p| text_of(p.value())).unwrap_or_default();
-    let shown = raw.parse::<DateTime<Utc>>().map(display_vn).unwrap_or(raw);
-    out.write(&shown)?;
-    Ok(())
+/// Also usable as a subexpression, e.g. as an argument of `t`.
+struct VnTime;
+
+impl HelperDef for VnTime {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
+        let raw = h.param(0).map(|p| text_of(p.value())).unwrap_or_default();
+        let shown = raw.parse::<DateTime<Utc>>().map(display_vn).unwrap_or(raw);
+        Ok(ScopedJson::Derived(Value::String(shown)))
+    }
 }
 
-/// `{{vn_date d}}`: an ISO date shown as `dd/mm/yyyy`.
-fn vn_date(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
-    let raw = h.param(0).map(|p| text_of(p.value())).unwrap_or_default();
-    let shown = raw.parse::<NaiveDate>().map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or(raw);
-    out.write(&shown)?;
-    Ok(())
+/// `{{vn_date d}}`: an ISO date shown as `dd/mm/yyyy`; also usable as a subexpression.
+struct VnDate;
+
+impl HelperDef for VnDate {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
+        let raw = h.param(0).map(|p| text_of(p.value())).unwrap_or_default();
+        let shown = raw.parse::<NaiveDate>().map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or(raw);
+        Ok(ScopedJson::Derived(Value::String(shown)))
+    }
 }
 
 /// `{{join list ", "}}`.

@@ -35,11 +35,11 @@ pub struct NextQuery {
 }
 
 #[derive(Serialize)]
-struct LoginVm {
-    username: String,
-    next: String,
+pub struct LoginVm {
+    pub username: String,
+    pub next: String,
     /// Fluent key of the error shown above the form, or "".
-    error: &'static str,
+    pub error: &'static str,
 }
 
 async fn login_page(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<NextQuery>) -> Response {

@@ -2,8 +2,13 @@
 //! user, CSRF token) and a page-specific view-model; templates never see entities.
 
 pub mod auth;
+pub mod common;
 pub mod form;
 pub mod home;
+pub mod orgs;
+pub mod playbooks;
+pub mod systems;
+pub mod teams;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri};
@@ -21,7 +26,13 @@ use crate::state::AppState;
 use crate::views::Lang;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(auth::router()).merge(home::router())
+    Router::new()
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(systems::router())
+        .merge(teams::router())
+        .merge(playbooks::router())
+        .merge(orgs::router())
 }
 
 /// What every page needs besides its own data.
@@ -137,9 +148,9 @@ fn page_vm<'a, T: Serialize>(ctx: &'a PageCtx, title: &'a str, nav: &'a str, dat
 }
 
 #[derive(Serialize)]
-struct ErrorVm {
-    status: u16,
-    code: &'static str,
+pub struct ErrorVm {
+    pub status: u16,
+    pub code: &'static str,
 }
 
 fn render_error(state: &AppState, ctx: &PageCtx, e: &AppError) -> Response {
@@ -210,6 +221,8 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 /// Field errors as the templates show them: field → translated message key and text.
+/// Dots in field names (`dossier.approved_on`) become underscores, because a dot in a
+/// handlebars path means "go into".
 #[derive(Serialize, Default)]
 pub struct ErrorsVm(pub std::collections::BTreeMap<String, FieldErrorVm>);
 
@@ -226,7 +239,7 @@ impl From<&FieldErrors> for ErrorsVm {
         ErrorsVm(
             f.0.iter()
                 .map(|(k, v)| {
-                    (k.clone(), FieldErrorVm { key: format!("error-{}", v.code.replace('_', "-")), message: v.message.clone() })
+                    (k.replace('.', "_"), FieldErrorVm { key: format!("error-{}", v.code.replace('_', "-")), message: v.message.clone() })
                 })
                 .collect(),
         )
