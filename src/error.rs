@@ -24,6 +24,9 @@ pub enum AppError {
     /// Not found, or belongs to an organisation the caller may not see.
     #[error("not found")]
     NotFound,
+    /// The path exists but not with this method.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
     #[error("{message}")]
     Conflict { message: String, fields: FieldErrors },
     #[error("validation failed")]
@@ -59,6 +62,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -73,6 +77,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::Validation(_) => "validation_failed",
             AppError::PayloadTooLarge => "payload_too_large",

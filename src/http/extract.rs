@@ -7,6 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
 
 use crate::domain::FieldErrors;
 use crate::error::AppError;
@@ -40,21 +41,42 @@ where
 }
 
 /// Parses JSON with the path of the first bad field.
+///
+/// Syntax is checked on its own first, so that a broken body (trailing garbage, cut
+/// off) is always 400 even when its beginning already misses a required field.
+/// Fields are named as the validators name them: dotted paths (`steps.0.role`), and a
+/// missing field names itself rather than its parent.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut segments: Vec<String> = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Seq { index } => Some(index.to_string()),
+                Segment::Map { key } => Some(key.clone()),
+                Segment::Enum { variant } => Some(variant.clone()),
+                Segment::Unknown => None,
+            })
+            .collect();
         let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
-                AppError::Validation(FieldErrors::single(field, "invalid", clean_serde_message(&inner)))
-            }
-            _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
+        if inner.classify() != serde_json::error::Category::Data {
+            return AppError::BadRequest(format!("malformed JSON: {inner}"));
         }
-    })?;
-    de.end().map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
+        let message = clean_serde_message(&inner);
+        if let Some(missing) = missing_field(&message) {
+            segments.push(missing.to_owned());
+        }
+        let field = if segments.is_empty() { "body".to_owned() } else { segments.join(".") };
+        AppError::Validation(FieldErrors::single(field, "invalid", message))
+    })
+}
+
+/// The name in serde's "missing field `name`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
 /// serde's messages end with " at line 1 column 42", which means nothing to a form user.
@@ -112,5 +134,50 @@ where
                 let field = text.split(':').next().filter(|f| !f.contains(' ')).unwrap_or("query").to_owned();
                 AppError::Validation(FieldErrors::single(field, "invalid", text))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only the parse errors matter here")]
+    struct Step {
+        action: String,
+        role: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only the parse errors matter here")]
+    struct Book {
+        steps: Vec<Step>,
+    }
+
+    fn field_of(json: &str) -> String {
+        match parse_json::<Book>(json.as_bytes()) {
+            Err(AppError::Validation(f)) => f.0.keys().next().cloned().unwrap_or_default(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nested_fields_are_named_with_dotted_paths() {
+        assert_eq!(field_of(r#"{"steps": [{"action": "a", "role": 1}]}"#), "steps.0.role");
+        assert_eq!(field_of(r#"{"steps": [{"action": "a", "role": "r"}, {"action": "b"}]}"#), "steps.1.role");
+        assert_eq!(field_of(r#"{"steps": [], "extra": 1}"#), "extra");
+        assert_eq!(field_of(r#"{}"#), "steps");
+        assert_eq!(field_of(r#"[]"#), "body");
+    }
+
+    #[test]
+    fn broken_syntax_is_a_bad_request_even_when_fields_are_missing() {
+        for json in [r#"{"steps": [] "#, r#"{} trailing"#, ""] {
+            assert!(matches!(parse_json::<Book>(json.as_bytes()), Err(AppError::BadRequest(_))), "{json}");
+        }
     }
 }

@@ -32,6 +32,9 @@ pub fn router(state: AppState) -> Router {
 
     let api = api
         .route("/api/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json) }))
+        // After every API route is added: axum applies this to the routes present now.
+        // Scripts get the error envelope for a wrong method too, not an empty 405.
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.api_body_limit));
 
     let pages = pages::router()

@@ -12,8 +12,9 @@ use cyberdrill::config::Config;
 use cyberdrill::domain::Role;
 use cyberdrill::startup::Application;
 use cyberdrill::store::{self, orgs::NewOrg, users::NewUser};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub root_org: Uuid,
     pub backend: &'static str,
+    /// PostgreSQL only: the administrative URL and the test database to drop at the end.
+    pg_database: Option<(String, String)>,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -41,30 +44,73 @@ pub struct TestUser {
     pub token: String,
 }
 
-/// The database URL for a fresh test database.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>, &'static str) {
+impl TestUser {
+    /// The same user presenting another bearer token (a new, revoked or made-up one).
+    pub fn with_token(&self, token: &str) -> TestUser {
+        TestUser {
+            token: token.to_owned(),
+            ..self.clone()
+        }
+    }
+}
+
+/// A fresh test database: its URL, the temporary directory of an SQLite file, the
+/// backend's name, and (PostgreSQL) the admin URL and database name for cleanup.
+struct FreshDatabase {
+    url: String,
+    dir: Option<tempfile::TempDir>,
+    backend: &'static str,
+    pg_database: Option<(String, String)>,
+}
+
+async fn fresh_database() -> FreshDatabase {
     match std::env::var(POSTGRES_ENV) {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("cdtest_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url).await.expect("connect to the PostgreSQL admin database");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to the PostgreSQL admin database");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the test database");
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-            (format!("{base}/{name}"), None, "postgres")
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            FreshDatabase {
+                url: format!("{base}/{name}"),
+                dir: None,
+                backend: "postgres",
+                pg_database: Some((admin_url.clone(), name)),
+            }
         }
         _ => {
             let dir = tempfile::tempdir().expect("temporary directory");
             let url = format!("sqlite://{}/test.db", dir.path().display());
-            (url, Some(dir), "sqlite")
+            FreshDatabase {
+                url,
+                dir: Some(dir),
+                backend: "sqlite",
+                pg_database: None,
+            }
         }
     }
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let (url, dir, backend) = fresh_database().await;
+        let FreshDatabase {
+            url,
+            dir,
+            backend,
+            pg_database,
+        } = fresh_database().await;
         let config = Config::new("127.0.0.1:0".parse().unwrap(), url);
-        let app = Application::build(config).await.expect("build the application");
+        let app = Application::build(config)
+            .await
+            .expect("build the application");
         let addr = app.local_addr().unwrap();
         let db = app.state().db.clone();
         let root = store::orgs::ensure_root(&db).await.unwrap();
@@ -76,6 +122,7 @@ impl TestApp {
             db,
             root_org: root.id,
             backend,
+            pg_database,
             shutdown,
             server: Some(server),
             _dir: dir,
@@ -97,28 +144,66 @@ impl TestApp {
 
     /// Creates an organisation directly in the store.
     pub async fn org(&self, slug: &str, parent: Option<Uuid>) -> Uuid {
-        store::orgs::create(&self.db, NewOrg { slug, name: &format!("Org {slug}"), parent_id: parent.or(Some(self.root_org)), sector: None })
-            .await
-            .unwrap()
-            .id
+        store::orgs::create(
+            &self.db,
+            NewOrg {
+                slug,
+                name: &format!("Org {slug}"),
+                parent_id: parent.or(Some(self.root_org)),
+                sector: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// Creates a user (password [`PASSWORD`]) and a bearer token for them.
     pub async fn user(&self, username: &str, role: Role, org_id: Uuid) -> TestUser {
         // Hashing once per process keeps the suite fast; the hash is valid for PASSWORD.
         static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-        let hash = HASH.get_or_init(|| async { password::hash_blocking(PASSWORD).unwrap() }).await;
-        let user = store::users::create(&self.db, NewUser { username, full_name: username, password_hash: hash, role, org_id })
-            .await
-            .unwrap();
+        let hash = HASH
+            .get_or_init(|| async { password::hash_blocking(PASSWORD).unwrap() })
+            .await;
+        let user = store::users::create(
+            &self.db,
+            NewUser {
+                username,
+                full_name: username,
+                password_hash: hash,
+                role,
+                org_id,
+            },
+        )
+        .await
+        .unwrap();
         let token = format!("cd_{}", secret::new_secret());
         let expires = chrono::Utc::now() + chrono::Duration::days(1);
-        store::users::create_token(&self.db, user.id, secret::sha256_hex(&token), "test", expires).await.unwrap();
-        TestUser { id: user.id, username: username.to_owned(), org_id, token }
+        store::users::create_token(
+            &self.db,
+            user.id,
+            secret::sha256_hex(&token),
+            "test",
+            expires,
+        )
+        .await
+        .unwrap();
+        TestUser {
+            id: user.id,
+            username: username.to_owned(),
+            org_id,
+            token,
+        }
     }
 
     /// Sends a JSON request as `user` (or anonymously) and returns status and body.
-    pub async fn call(&self, user: Option<&TestUser>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        user: Option<&TestUser>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let client = reqwest::Client::new();
         let mut req = client.request(method, self.url(path));
         if let Some(u) = user {
@@ -154,10 +239,51 @@ impl TestApp {
         self.call(Some(user), Method::DELETE, path, None).await
     }
 
-    /// Sends raw bytes with a content type, for malformed-body tests.
-    pub async fn post_raw(&self, user: &TestUser, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    /// `POST /api/v1/auth/token` without a bearer token; the headers are returned too
+    /// (for `Retry-After`).
+    pub async fn request_token(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (StatusCode, HeaderMap, Value) {
         let resp = reqwest::Client::new()
-            .post(self.url(path))
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Sends raw bytes with a content type, for malformed-body tests.
+    pub async fn post_raw(
+        &self,
+        user: &TestUser,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        self.send_raw(user, Method::POST, path, content_type, body)
+            .await
+    }
+
+    /// Sends raw bytes with any method and content type.
+    pub async fn send_raw(
+        &self,
+        user: &TestUser,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let resp = reqwest::Client::new()
+            .request(method, self.url(path))
             .bearer_auth(&user.token)
             .header("content-type", content_type)
             .body(body)
@@ -166,7 +292,10 @@ impl TestApp {
             .expect("request");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Creates a level-`level` system in `org` through the API and returns its id.
@@ -177,11 +306,109 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_str().unwrap().to_owned()
     }
+
+    /// Creates a blue team in `user`'s organisation through the API and returns its id.
+    pub async fn team(&self, user: &TestUser, name: &str) -> String {
+        let (status, body) = self
+            .post(user, "/api/v1/teams", json!({"name": name, "side": "blue"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Adds a member to a team through the API and returns the member's id.
+    pub async fn member(&self, user: &TestUser, team_id: &str, member: Value) -> String {
+        let (status, body) = self
+            .post(user, &format!("/api/v1/teams/{team_id}/members"), member)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a playbook for a system through the API and returns its id.
+    pub async fn playbook(&self, user: &TestUser, system_id: &str, body: Value) -> String {
+        let (status, created) = self
+            .post(
+                user,
+                &format!("/api/v1/systems/{system_id}/playbooks"),
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Rows in a table, read directly from the database, to prove that a refused
+    /// request wrote nothing.
+    pub async fn count<E>(&self, _table: E) -> u64
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        E::find().count(&self.db).await.expect("count rows")
+    }
+}
+
+/// A valid playbook body for `category`, reviewed on `reviewed_on` (`YYYY-MM-DD`).
+pub fn playbook_body(category: &str, reviewed_on: &str) -> Value {
+    json!({
+        "category": category,
+        "title": format!("Ứng cứu sự cố {category}"),
+        "steps": [
+            {"action": "Cô lập máy chủ bị ảnh hưởng", "role": "Quản trị hệ thống"},
+            {"action": "Báo cáo cơ quan chủ quản", "role": "Trưởng nhóm ứng cứu"},
+        ],
+        "priority_conditions": "Giữ cổng dịch vụ công hoạt động",
+        "reviewed_on": reviewed_on,
+    })
+}
+
+/// A member who counts as a qualified expert: an expert group and a certificate that
+/// does not expire before 2099.
+pub fn qualified_member(full_name: &str) -> Value {
+    json!({
+        "full_name": full_name,
+        "employment": "in_house",
+        "expert_groups": ["ktpt"],
+        "certificates": [{"name": "GCIH", "issuer": "GIAC", "scope": "international", "issued_on": "2024-01-10", "expires_on": "2099-01-10"}],
+    })
+}
+
+/// The `id`s of a list response's `items`, in order.
+pub fn item_ids(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {body}"))
+        .iter()
+        .map(|item| item["id"].as_str().expect("item id").to_owned())
+        .collect()
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        // Drop the PostgreSQL test database so that runs do not pile up databases. `Drop`
+        // cannot await, so a short-lived thread with its own runtime does it; `FORCE`
+        // closes the connections the stopped server may still hold.
+        if let Some((admin_url, name)) = self.pg_database.take() {
+            let dropper = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        admin.close().await.ok();
+                    }
+                });
+            });
+            let _ = dropper.join();
+        }
     }
 }
 
@@ -192,10 +419,19 @@ pub fn field_error<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
 
 /// Asserts the error envelope: status, code, and (optionally) the field named.
 #[track_caller]
-pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str, field: Option<&str>) {
+pub fn assert_error(
+    status: StatusCode,
+    body: &Value,
+    expected: StatusCode,
+    code: &str,
+    field: Option<&str>,
+) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
     if let Some(f) = field {
-        assert!(field_error(body, f).is_some(), "field {f} not named in {body}");
+        assert!(
+            field_error(body, f).is_some(),
+            "field {f} not named in {body}"
+        );
     }
 }

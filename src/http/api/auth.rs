@@ -64,6 +64,9 @@ pub async fn create_token(
     if label.chars().count() > 100 {
         return Err(AppError::field("label", "too_long", "must be at most 100 characters"));
     }
+    if label.contains(char::is_control) {
+        return Err(AppError::field("label", "invalid", "must not contain control characters"));
+    }
     let token = format!("cd_{}", secret::new_secret());
     let expires_at = Utc::now() + state.config.token_ttl;
     let stored = store::users::create_token(&state.db, user.id, secret::sha256_hex(&token), label, expires_at).await?;
@@ -81,7 +84,9 @@ pub async fn login(
         .login_limiter
         .check(username, addr.ip())
         .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
-    if username.len() > 64 || password_text.len() > password::MAX_LENGTH {
+    // No username holds control characters, and PostgreSQL refuses NUL in text: such
+    // a name is a failed login, not a database error.
+    if username.len() > 64 || username.contains(char::is_control) || password_text.len() > password::MAX_LENGTH {
         return Err(AppError::Unauthorized);
     }
     let user = store::users::find_by_username(&state.db, username.trim()).await?.filter(|u| !u.disabled);

@@ -65,6 +65,8 @@ pub fn check_org_name(errors: &mut FieldErrors, name: &str) {
         errors.add("name", "required", "must not be empty");
     } else if n > NAME_MAX {
         errors.add("name", "too_long", format!("must be at most {NAME_MAX} characters"));
+    } else if name.contains(char::is_control) {
+        errors.add("name", "invalid", "must not contain control characters");
     }
 }
 
@@ -122,15 +124,22 @@ pub async fn update_org(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<OrgPatch>,
 ) -> AppResult<Json<Org>> {
-    me.require_registry_editor()?;
-    // Hide organisations outside the scope before judging the input.
+    // Hide organisations outside the scope before judging the role or the input, as
+    // the other registry handlers do: an outsider gets 404 whatever their role.
     store::orgs::get(&state.db, &me.scope, id).await?;
+    me.require_registry_editor()?;
     let mut errors = FieldErrors::new();
     if let Some(name) = &patch.name {
         check_org_name(&mut errors, name);
     }
-    if me.role() != Role::Admin && matches!(patch.parent_id, Some(_)) && id == me.user.org_id {
-        errors.add("parent_id", "forbidden", "only an administrator can move your own organisation");
+    if me.role() != Role::Admin {
+        if patch.parent_id.is_some() && id == me.user.org_id {
+            errors.add("parent_id", "forbidden", "only an administrator can move your own organisation");
+        } else if matches!(patch.parent_id, Some(None)) {
+            // A top-level organisation is outside every non-administrator's scope, so a
+            // controller detaching a unit would lose it; only administrators may.
+            errors.add("parent_id", "required", "controllers keep units below their organisation");
+        }
     }
     if !errors.is_empty() {
         return Err(errors.into());
