@@ -1,7 +1,9 @@
 //! The command line of `cyberdrill` (see `shared/API.md`).
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -51,6 +53,20 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Work with scenario files.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Validate scenario files: print `FILE:LINE:COL: message` for each problem.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,7 +96,9 @@ impl clap::ValueEnum for Role {
     }
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs a command; the exit code says whether it succeeded (e.g. `scenario check`
+/// exits 1 when a file has problems).
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { addr, db, demo: seed_demo, secure_cookies } => {
             let mut config = Config::new(addr, db.database_url);
@@ -96,20 +114,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let server = app.run_until(token.clone());
             tokio::pin!(server);
             tokio::select! {
-                result = &mut server => return result,
+                result = &mut server => return result.map(|()| ExitCode::SUCCESS),
                 _ = shutdown_signal() => token.cancel(),
             }
-            server.await
+            server.await.map(|()| ExitCode::SUCCESS)
         }
         Command::Migrate { db } => {
             db::connect_and_migrate(&db.database_url).await?;
             tracing::info!("migrations applied");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::User { command: UserCommand::Create { username, role, org, full_name, db } } => {
-            create_user(&db.database_url, &username, role, org.as_deref(), full_name.as_deref()).await
+            create_user(&db.database_url, &username, role, org.as_deref(), full_name.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scenario { command: ScenarioCommand::Check { files } } => check_scenarios(&files),
+    }
+}
+
+/// Prints every problem of every file; exit 1 when there is any.
+fn check_scenarios(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let mut problems = 0usize;
+    for file in files {
+        for line in crate::scenario::check_file(file) {
+            writeln!(out, "{line}")?;
+            problems += 1;
         }
     }
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "checked {} file(s): {} problem(s)", files.len(), problems)?;
+    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 async fn create_user(url: &str, username: &str, role: Role, org: Option<&str>, full_name: Option<&str>) -> anyhow::Result<()> {

@@ -26,6 +26,8 @@ pub mod entities;
 pub mod error;
 /// Routes, extractors, API handlers and pages.
 pub mod http;
+/// Drill scenarios: the TOML format, its validator and writer, the shipped library.
+pub mod scenario;
 /// Building and running the server.
 pub mod startup;
 /// Shared application state.

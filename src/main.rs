@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
         builder.init();
     }
     match cyberdrill::cli::run(cyberdrill::cli::Cli::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             tracing::error!("{e:#}");
             std::process::ExitCode::FAILURE
