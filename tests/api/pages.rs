@@ -164,15 +164,16 @@ async fn a_controller_opens_every_registry_page_in_vietnamese_and_in_english() {
     let btc = app.user("btc", Role::Controller, org).await;
     let r = registry(&app, &btc).await;
     let browser = Browser::signed_in(&app, &btc).await;
+    let own_org_selected = format!(r#"<option value="{org}" selected>"#);
     let pages: Vec<(String, Vec<&str>)> = vec![
         ("/".into(), vec!["Tổng quan"]),
         ("/systems".into(), vec!["Cổng dịch vụ công", "Cấp độ 3", "Đã được phê duyệt", "Còn hiệu lực"]),
         ("/systems?level=3&sector=gov_direction&stale=no&q=c%E1%BB%95ng".into(), vec!["Cổng dịch vụ công"]),
         ("/systems?lacking=1".into(), vec!["Không có hệ thống nào phù hợp."]),
         (format!("/systems?org_id={org}&stale=yes"), vec!["Không có hệ thống nào phù hợp."]),
-        ("/systems/new".into(), vec!["Thêm hệ thống thông tin", "Hồ sơ đề xuất cấp độ", "Chỉ đạo, điều hành của Chính phủ"]),
+        ("/systems/new".into(), vec!["Thêm hệ thống thông tin", "Hồ sơ đề xuất cấp độ", "Chỉ đạo, điều hành của Chính phủ", &own_org_selected]),
         (format!("/systems/{}", r.system), vec!["dichvucong.example.vn", "203.0.113.10", "123/QĐ-BDEMO", "15/04/2026", "Ứng cứu mã độc mã hóa dữ liệu"]),
-        (format!("/systems/{}/edit", r.system), vec!["Sửa hệ thống thông tin", "2026-05-20"]),
+        (format!("/systems/{}/edit", r.system), vec!["Sửa hệ thống thông tin", "20/05/2026"]),
         (format!("/systems/{}/delete", r.system), vec!["Xóa hệ thống thông tin này?"]),
         (format!("/systems/{}/playbooks/new", r.system), vec!["Điều kiện ưu tiên duy trì hoạt động"]),
         ("/teams".into(), vec!["Đội ứng cứu Trung tâm", "1 / 5"]),

@@ -194,9 +194,9 @@ pub fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-/// A date as a date input expects it (ISO), or "".
-pub fn iso(date: Option<NaiveDate>) -> String {
-    date.map(|d| d.to_string()).unwrap_or_default()
+/// A date as the forms show it (`dd/mm/yyyy`, how people in Vietnam write dates), or "".
+pub fn form_date(date: Option<NaiveDate>) -> String {
+    date.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default()
 }
 
 /// An organisation in a picker or the tree list, indented by depth.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{
-    EXTRA_ROWS, FormReader, OrgOption, codes, iso, merge, org_tree, parse_id, require_editor, row_errors,
+    EXTRA_ROWS, FormReader, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor, row_errors,
     store_field_errors,
 };
 use super::form::FormData;
@@ -314,8 +314,8 @@ impl PlaybookFields {
             title: p.title.clone(),
             priority_conditions: p.priority_conditions.clone(),
             approved_by: p.approved_by.clone().unwrap_or_default(),
-            approved_on: iso(p.approved_on),
-            reviewed_on: iso(p.reviewed_on),
+            approved_on: form_date(p.approved_on),
+            reviewed_on: form_date(p.reviewed_on),
             // A new version says what changed in it.
             change_note: String::new(),
             steps: p

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{
-    FormReader, LEVELS, OrgOption, codes, iso, merge, org_tree, parse_id, require_editor, roll_up, store_field_errors,
+    FormReader, LEVELS, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor, roll_up, store_field_errors,
 };
 use super::form::FormData;
 use super::{ErrorsVm, PageCtx, PageError, render, render_status};
@@ -296,13 +296,13 @@ impl SystemFields {
             sector: s.sector.map(|x| x.code().to_owned()).unwrap_or_default(),
             level: s.level.to_string(),
             dossier_status: s.dossier.status.code().to_owned(),
-            submitted_on: iso(s.dossier.submitted_on),
-            appraised_on: iso(s.dossier.appraised_on),
-            approved_on: iso(s.dossier.approved_on),
+            submitted_on: form_date(s.dossier.submitted_on),
+            appraised_on: form_date(s.dossier.appraised_on),
+            approved_on: form_date(s.dossier.approved_on),
             decision_no: s.dossier.decision_no.clone().unwrap_or_default(),
             domains: s.domains.join("\n"),
             public_ips: s.public_ips.join("\n"),
-            last_changed_on: iso(s.last_changed_on),
+            last_changed_on: form_date(s.last_changed_on),
         }
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{
-    EXTRA_ROWS, FormReader, OrgOption, codes, iso, merge, org_tree, parse_id, require_editor, roll_up, row_errors,
+    EXTRA_ROWS, FormReader, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor, roll_up, row_errors,
     store_field_errors,
 };
 use super::form::FormData;
@@ -316,7 +316,7 @@ impl TeamFields {
             contact_backup: ContactFields::of(t.contact_backup.as_ref()),
             is_24x7: t.is_24x7,
             established_decision_no: t.established_decision_no.clone().unwrap_or_default(),
-            established_on: iso(t.established_on),
+            established_on: form_date(t.established_on),
         }
     }
 
@@ -518,8 +518,8 @@ impl MemberFields {
                     name: c.name.clone(),
                     issuer: c.issuer.clone(),
                     scope: c.scope.code().to_owned(),
-                    issued_on: iso(c.issued_on),
-                    expires_on: iso(c.expires_on),
+                    issued_on: form_date(c.issued_on),
+                    expires_on: form_date(c.expires_on),
                     errors: ErrorsVm::default(),
                 })
                 .collect(),
