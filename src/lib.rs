@@ -20,6 +20,8 @@ pub mod db;
 pub mod demo;
 /// Pure domain types and rules.
 pub mod domain;
+/// The live drill engine: event log (hash chain), scheduler, live hub.
+pub mod drill;
 /// SeaORM entities (tables), no logic.
 pub mod entities;
 /// The error type and its JSON envelope.

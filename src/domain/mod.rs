@@ -5,6 +5,8 @@
 //! English labels live in the Fluent files under `web/locales` (key `ENUM-CODE`), so
 //! that a translator edits one place.
 
+pub mod clock;
+pub mod drill;
 pub mod enums;
 pub mod errors;
 pub mod level;
