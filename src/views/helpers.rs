@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use handlebars::{
-    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason, ScopedJson,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
+    ScopedJson,
 };
 use serde_json::Value;
 
@@ -23,7 +24,11 @@ pub fn register(registry: &mut Handlebars<'static>) {
 }
 
 fn lang_of(ctx: &Context) -> Lang {
-    ctx.data().get("lang").and_then(Value::as_str).and_then(Lang::from_code).unwrap_or_default()
+    ctx.data()
+        .get("lang")
+        .and_then(Value::as_str)
+        .and_then(Lang::from_code)
+        .unwrap_or_default()
 }
 
 fn text_of(v: &Value) -> String {
@@ -42,17 +47,42 @@ fn lookup_or_key(lang: Lang, key: &str, args: &HashMap<String, String>) -> Strin
 }
 
 /// `{{t "key" name=value}}`: the message in the page's language.
-fn translate(h: &Helper, _: &Handlebars, ctx: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
-    let key = h.param(0).map(|p| text_of(p.value())).ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-    let args: HashMap<String, String> = h.hash().iter().map(|(k, v)| ((*k).to_owned(), text_of(v.value()))).collect();
+fn translate(
+    h: &Helper,
+    _: &Handlebars,
+    ctx: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let key = h
+        .param(0)
+        .map(|p| text_of(p.value()))
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
+    let args: HashMap<String, String> = h
+        .hash()
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), text_of(v.value())))
+        .collect();
     out.write(&lookup_or_key(lang_of(ctx), &key, &args))?;
     Ok(())
 }
 
 /// `{{label "sector" code}}`: the label of an enumeration value (key `sector-CODE`).
-fn label(h: &Helper, _: &Handlebars, ctx: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
-    let prefix = h.param(0).map(|p| text_of(p.value())).ok_or(RenderErrorReason::ParamNotFoundForIndex("label", 0))?;
-    let code = h.param(1).map(|p| text_of(p.value())).ok_or(RenderErrorReason::ParamNotFoundForIndex("label", 1))?;
+fn label(
+    h: &Helper,
+    _: &Handlebars,
+    ctx: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let prefix = h
+        .param(0)
+        .map(|p| text_of(p.value()))
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("label", 0))?;
+    let code = h
+        .param(1)
+        .map(|p| text_of(p.value()))
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex("label", 1))?;
     if code.is_empty() {
         return Ok(());
     }
@@ -91,14 +121,26 @@ impl HelperDef for VnDate {
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
         let raw = h.param(0).map(|p| text_of(p.value())).unwrap_or_default();
-        let shown = raw.parse::<NaiveDate>().map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or(raw);
+        let shown = raw
+            .parse::<NaiveDate>()
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or(raw);
         Ok(ScopedJson::Derived(Value::String(shown)))
     }
 }
 
 /// `{{join list ", "}}`.
-fn join(h: &Helper, _: &Handlebars, _: &Context, _: &mut RenderContext, out: &mut dyn Output) -> HelperResult {
-    let sep = h.param(1).map(|p| text_of(p.value())).unwrap_or_else(|| ", ".to_owned());
+fn join(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let sep = h
+        .param(1)
+        .map(|p| text_of(p.value()))
+        .unwrap_or_else(|| ", ".to_owned());
     if let Some(Value::Array(items)) = h.param(0).map(|p| p.value()) {
         out.write(&items.iter().map(text_of).collect::<Vec<_>>().join(&sep))?;
     }

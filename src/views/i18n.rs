@@ -54,7 +54,12 @@ impl Lang {
 pub fn lookup(lang: Lang, key: &str, args: &HashMap<String, String>) -> Option<String> {
     let args: HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
         .iter()
-        .map(|(k, v)| (std::borrow::Cow::Owned(k.clone()), FluentValue::from(v.clone())))
+        .map(|(k, v)| {
+            (
+                std::borrow::Cow::Owned(k.clone()),
+                FluentValue::from(v.clone()),
+            )
+        })
         .collect();
     let args = if args.is_empty() { None } else { Some(&args) };
     LOCALES.try_lookup_complete(&lang.id(), key, args)
@@ -73,8 +78,8 @@ mod tests {
 
     use super::*;
     use crate::domain::{
-        CertificateScope, DegreeLevel, DossierStatus, Employment, ExpertGroup, FieldOfStudy, IncidentCategory, Role,
-        Sector, Side, SystemType,
+        CertificateScope, DegreeLevel, DossierStatus, Employment, ExpertGroup, FieldOfStudy,
+        IncidentCategory, Role, Sector, Side, SystemType,
     };
 
     fn web(dir: &str) -> PathBuf {
@@ -105,10 +110,14 @@ mod tests {
         let mut ids = BTreeSet::new();
         for file in files(&web("locales").join(lang), ".ftl") {
             for line in std::fs::read_to_string(&file).unwrap().lines() {
-                let Some((id, _)) = line.split_once('=') else { continue };
+                let Some((id, _)) = line.split_once('=') else {
+                    continue;
+                };
                 let id = id.trim_end();
                 let starts_message = id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                    && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if starts_message {
                     assert!(ids.insert(id.to_owned()), "{id} is defined twice in {lang}");
                 }
@@ -144,10 +153,17 @@ mod tests {
     fn vietnamese_and_english_define_the_same_messages() {
         let vi = message_ids("vi");
         let en = message_ids("en");
-        assert!(vi.len() > 100, "the locale files were not found: {} ids", vi.len());
+        assert!(
+            vi.len() > 100,
+            "the locale files were not found: {} ids",
+            vi.len()
+        );
         let only_vi: Vec<_> = vi.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&vi).collect();
-        assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}; only in en: {only_en:?}");
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "only in vi: {only_vi:?}; only in en: {only_en:?}"
+        );
     }
 
     #[test]
@@ -173,7 +189,9 @@ mod tests {
 
     #[test]
     fn the_key_scanner_finds_helper_calls_and_partial_labels() {
-        let keys = template_keys(r#"{{t "a"}} {{label "sector" x}} {{t (concat "b" c)}} {{#if (t "d")}} {{> p text="e" hint="f"}}"#);
+        let keys = template_keys(
+            r#"{{t "a"}} {{label "sector" x}} {{t (concat "b" c)}} {{#if (t "d")}} {{> p text="e" hint="f"}}"#,
+        );
         assert_eq!(keys, vec!["a", "d", "e", "f"]);
     }
 
@@ -197,18 +215,35 @@ mod tests {
             .filter(|(lang, k)| lookup(*lang, k, &HashMap::new()).is_none())
             .map(|(lang, k)| format!("{}: {k}", lang.code()))
             .collect();
-        assert!(missing.is_empty(), "enumeration values without a label: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "enumeration values without a label: {missing:?}"
+        );
     }
 
     #[test]
     fn field_error_codes_the_forms_produce_have_messages() {
         for code in [
-            "required", "too_long", "too_many", "invalid", "future_date", "date_order", "stage_not_reached",
-            "duplicate", "invalid_reference", "invalid_date", "level_range", "unknown_value",
+            "required",
+            "too_long",
+            "too_many",
+            "invalid",
+            "future_date",
+            "date_order",
+            "stage_not_reached",
+            "duplicate",
+            "invalid_reference",
+            "invalid_date",
+            "level_range",
+            "unknown_value",
         ] {
             let key = format!("error-{}", code.replace('_', "-"));
             for lang in [Lang::Vi, Lang::En] {
-                assert!(lookup(lang, &key, &HashMap::new()).is_some(), "{key} missing in {}", lang.code());
+                assert!(
+                    lookup(lang, &key, &HashMap::new()).is_some(),
+                    "{key} missing in {}",
+                    lang.code()
+                );
             }
         }
     }

@@ -33,13 +33,20 @@ impl Views {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.set_dev_mode(cfg!(debug_assertions));
+        // Partials are not re-indented: indentation would leak into the text of a
+        // `<textarea>` rendered by a partial, and be saved with the form.
+        registry.set_prevent_indent(true);
         registry.register_embed_templates_with_extension::<Templates>(".hbs")?;
         helpers::register(&mut registry);
         Ok(Views { registry })
     }
 
     /// Renders a template by name (path under `web/templates` without `.hbs`).
-    pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, handlebars::RenderError> {
+    pub fn render<T: Serialize>(
+        &self,
+        name: &str,
+        data: &T,
+    ) -> Result<String, handlebars::RenderError> {
         self.registry.render(name, data)
     }
 

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use cyberdrill::domain::registry::Contact;
 use cyberdrill::domain::{FieldErrors, Role};
 use cyberdrill::http::pages::common::OrgOption;
-use cyberdrill::http::pages::{ErrorVm, ErrorsVm, auth::LoginVm, home, orgs, playbooks, systems, teams};
+use cyberdrill::http::pages::{
+    ErrorVm, ErrorsVm, auth::LoginVm, home, orgs, playbooks, systems, teams,
+};
 use cyberdrill::views::Views;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
@@ -31,7 +33,10 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Browser { client, base: app.base.clone() }
+        Browser {
+            client,
+            base: app.base.clone(),
+        }
     }
 
     /// Signs in through the login form, as a person would.
@@ -43,7 +48,12 @@ impl Browser {
         let response = browser
             .client
             .post(format!("{}/login", browser.base))
-            .form(&[("_csrf", csrf.as_str()), ("username", &user.username), ("password", PASSWORD), ("next", "/")])
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("username", &user.username),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
@@ -52,7 +62,12 @@ impl Browser {
     }
 
     async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         (response.status(), response.text().await.unwrap())
     }
 
@@ -70,9 +85,20 @@ impl Browser {
     }
 
     async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let response = self.client.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
         let status = response.status();
-        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         (status, location, response.text().await.unwrap())
     }
 }
@@ -80,7 +106,10 @@ impl Browser {
 /// The value of the `_csrf` hidden input of a page.
 fn hidden_csrf(page: &str) -> String {
     let marker = r#"name="_csrf" value=""#;
-    let start = page.find(marker).map(|i| i + marker.len()).expect("a _csrf hidden input");
+    let start = page
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("a _csrf hidden input");
     let end = page[start..].find('"').unwrap();
     page[start..start + end].to_owned()
 }
@@ -130,7 +159,11 @@ async fn registry(app: &TestApp, editor: &TestUser) -> Registry {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let playbook = body["id"].as_str().unwrap().to_owned();
     let (status, body) = app
-        .post(editor, "/api/v1/teams", json!({"name": "Đội ứng cứu Trung tâm", "side": "blue", "is_24x7": true}))
+        .post(
+            editor,
+            "/api/v1/teams",
+            json!({"name": "Đội ứng cứu Trung tâm", "side": "blue", "is_24x7": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let team = body["id"].as_str().unwrap().to_owned();
@@ -146,7 +179,12 @@ async fn registry(app: &TestApp, editor: &TestUser) -> Registry {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let member = body["id"].as_str().unwrap().to_owned();
-    Registry { system, team, member, playbook }
+    Registry {
+        system,
+        team,
+        member,
+        playbook,
+    }
 }
 
 async fn system_count(app: &TestApp, user: &TestUser) -> usize {
@@ -167,42 +205,148 @@ async fn a_controller_opens_every_registry_page_in_vietnamese_and_in_english() {
     let own_org_selected = format!(r#"<option value="{org}" selected>"#);
     let pages: Vec<(String, Vec<&str>)> = vec![
         ("/".into(), vec!["Tổng quan"]),
-        ("/systems".into(), vec!["Cổng dịch vụ công", "Cấp độ 3", "Đã được phê duyệt", "Còn hiệu lực"]),
-        ("/systems?level=3&sector=gov_direction&stale=no&q=c%E1%BB%95ng".into(), vec!["Cổng dịch vụ công"]),
-        ("/systems?lacking=1".into(), vec!["Không có hệ thống nào phù hợp."]),
-        (format!("/systems?org_id={org}&stale=yes"), vec!["Không có hệ thống nào phù hợp."]),
-        ("/systems/new".into(), vec!["Thêm hệ thống thông tin", "Hồ sơ đề xuất cấp độ", "Chỉ đạo, điều hành của Chính phủ", &own_org_selected]),
-        (format!("/systems/{}", r.system), vec!["dichvucong.example.vn", "203.0.113.10", "123/QĐ-BDEMO", "15/04/2026", "Ứng cứu mã độc mã hóa dữ liệu"]),
-        (format!("/systems/{}/edit", r.system), vec!["Sửa hệ thống thông tin", "20/05/2026"]),
-        (format!("/systems/{}/delete", r.system), vec!["Xóa hệ thống thông tin này?"]),
-        (format!("/systems/{}/playbooks/new", r.system), vec!["Điều kiện ưu tiên duy trì hoạt động"]),
+        (
+            "/systems".into(),
+            vec![
+                "Cổng dịch vụ công",
+                "Cấp độ 3",
+                "Đã được phê duyệt",
+                "Còn hiệu lực",
+            ],
+        ),
+        (
+            "/systems?level=3&sector=gov_direction&stale=no&q=c%E1%BB%95ng".into(),
+            vec!["Cổng dịch vụ công"],
+        ),
+        (
+            "/systems?lacking=1".into(),
+            vec!["Không có hệ thống nào phù hợp."],
+        ),
+        (
+            format!("/systems?org_id={org}&stale=yes"),
+            vec!["Không có hệ thống nào phù hợp."],
+        ),
+        (
+            "/systems/new".into(),
+            vec![
+                "Thêm hệ thống thông tin",
+                "Hồ sơ đề xuất cấp độ",
+                "Chỉ đạo, điều hành của Chính phủ",
+                &own_org_selected,
+            ],
+        ),
+        (
+            format!("/systems/{}", r.system),
+            vec![
+                "dichvucong.example.vn",
+                "203.0.113.10",
+                "123/QĐ-BDEMO",
+                "15/04/2026",
+                "Ứng cứu mã độc mã hóa dữ liệu",
+            ],
+        ),
+        (
+            format!("/systems/{}/edit", r.system),
+            vec!["Sửa hệ thống thông tin", "20/05/2026"],
+        ),
+        (
+            format!("/systems/{}/delete", r.system),
+            vec!["Xóa hệ thống thông tin này?"],
+        ),
+        (
+            format!("/systems/{}/playbooks/new", r.system),
+            vec!["Điều kiện ưu tiên duy trì hoạt động"],
+        ),
         ("/teams".into(), vec!["Đội ứng cứu Trung tâm", "1 / 5"]),
-        ("/teams?side=blue&below=1&q=trung".into(), vec!["Đội ứng cứu Trung tâm"]),
+        (
+            "/teams?side=blue&below=1&q=trung".into(),
+            vec!["Đội ứng cứu Trung tâm"],
+        ),
         ("/teams?side=red".into(), vec!["Không có đội nào phù hợp."]),
         ("/teams/new".into(), vec!["Thêm đội ứng cứu sự cố"]),
-        (format!("/teams/{}", r.team), vec!["Chuyên gia đạt chuẩn", "Trần Thị B", "GCIH", "01/01/2030", "Thuê ngoài", "Đạt chuẩn"]),
-        (format!("/teams/{}/edit", r.team), vec!["Đầu mối liên hệ chính"]),
-        (format!("/teams/{}/members/new", r.team), vec!["Kỹ thuật phòng thủ, chống tấn công", "Chứng chỉ quốc tế"]),
-        (format!("/teams/{}/members/{}/edit", r.team, r.member), vec!["Trần Thị B", "GCIH"]),
-        (format!("/teams/{}/members/{}/delete", r.team, r.member), vec!["Xóa thành viên này khỏi đội?"]),
-        ("/playbooks".into(), vec!["Ứng cứu mã độc mã hóa dữ liệu", "Mã hóa phần mềm, dữ liệu, thiết bị"]),
-        ("/playbooks?category=encryption&stale=no".into(), vec!["Ứng cứu mã độc mã hóa dữ liệu"]),
-        ("/playbooks?stale=yes".into(), vec!["Không có phương án nào phù hợp."]),
-        (format!("/playbooks/{}", r.playbook), vec!["Cô lập máy chủ bị nhiễm", "Quản trị hệ thống", "Nguyễn Văn A", "01/05/2026", "01/06/2026"]),
-        (format!("/playbooks/{}/edit", r.playbook), vec!["Lưu phiên bản mới", "Cô lập máy chủ bị nhiễm"]),
-        (format!("/playbooks/{}/versions", r.playbook), vec!["Lịch sử phiên bản phương án", "Đang áp dụng"]),
-        (format!("/playbooks/{}/versions/1", r.playbook), vec!["Phiên bản 1", "Đây là phiên bản đang áp dụng."]),
+        (
+            format!("/teams/{}", r.team),
+            vec![
+                "Chuyên gia đạt chuẩn",
+                "Trần Thị B",
+                "GCIH",
+                "01/01/2030",
+                "Thuê ngoài",
+                "Đạt chuẩn",
+            ],
+        ),
+        (
+            format!("/teams/{}/edit", r.team),
+            vec!["Đầu mối liên hệ chính"],
+        ),
+        (
+            format!("/teams/{}/members/new", r.team),
+            vec!["Kỹ thuật phòng thủ, chống tấn công", "Chứng chỉ quốc tế"],
+        ),
+        (
+            format!("/teams/{}/members/{}/edit", r.team, r.member),
+            vec!["Trần Thị B", "GCIH"],
+        ),
+        (
+            format!("/teams/{}/members/{}/delete", r.team, r.member),
+            vec!["Xóa thành viên này khỏi đội?"],
+        ),
+        (
+            "/playbooks".into(),
+            vec![
+                "Ứng cứu mã độc mã hóa dữ liệu",
+                "Mã hóa phần mềm, dữ liệu, thiết bị",
+            ],
+        ),
+        (
+            "/playbooks?category=encryption&stale=no".into(),
+            vec!["Ứng cứu mã độc mã hóa dữ liệu"],
+        ),
+        (
+            "/playbooks?stale=yes".into(),
+            vec!["Không có phương án nào phù hợp."],
+        ),
+        (
+            format!("/playbooks/{}", r.playbook),
+            vec![
+                "Cô lập máy chủ bị nhiễm",
+                "Quản trị hệ thống",
+                "Nguyễn Văn A",
+                "01/05/2026",
+                "01/06/2026",
+            ],
+        ),
+        (
+            format!("/playbooks/{}/edit", r.playbook),
+            vec!["Lưu phiên bản mới", "Cô lập máy chủ bị nhiễm"],
+        ),
+        (
+            format!("/playbooks/{}/versions", r.playbook),
+            vec!["Lịch sử phiên bản phương án", "Đang áp dụng"],
+        ),
+        (
+            format!("/playbooks/{}/versions/1", r.playbook),
+            vec!["Phiên bản 1", "Đây là phiên bản đang áp dụng."],
+        ),
         ("/orgs".into(), vec!["Org bo-a"]),
-        ("/orgs/new".into(), vec!["Thêm cơ quan, đơn vị", "Mã định danh"]),
+        (
+            "/orgs/new".into(),
+            vec!["Thêm cơ quan, đơn vị", "Mã định danh"],
+        ),
     ];
 
     // Act & Assert: Vietnamese first (the default)
     for (path, expected) in &pages {
         let (status, page) = browser.get(path).await;
         assert_page(status, &page, path, expected);
-        assert!(page.contains(r#"<html lang="vi">"#), "{path} is not in Vietnamese");
+        assert!(
+            page.contains(r#"<html lang="vi">"#),
+            "{path} is not in Vietnamese"
+        );
     }
-    let (status, page) = browser.get("/systems/0198a1b2-0000-7000-8000-000000000000").await;
+    let (status, page) = browser
+        .get("/systems/0198a1b2-0000-7000-8000-000000000000")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("Không tìm thấy trang"), "{page}");
 
@@ -213,14 +357,23 @@ async fn a_controller_opens_every_registry_page_in_vietnamese_and_in_english() {
         ("/systems".into(), "Information systems"),
         (format!("/systems/{}", r.system), "Level dossier"),
         (format!("/teams/{}", r.team), "Qualified experts"),
-        (format!("/playbooks/{}", r.playbook), "Priority conditions for keeping the system running"),
-        (format!("/playbooks/{}/versions", r.playbook), "Playbook version history"),
+        (
+            format!("/playbooks/{}", r.playbook),
+            "Priority conditions for keeping the system running",
+        ),
+        (
+            format!("/playbooks/{}/versions", r.playbook),
+            "Playbook version history",
+        ),
         ("/orgs".into(), "Organisations"),
     ];
     for (path, text) in &english {
         let (status, page) = browser.get(path).await;
         assert_page(status, &page, path, &[text]);
-        assert!(page.contains(r#"<html lang="en">"#), "{path} is not in English");
+        assert!(
+            page.contains(r#"<html lang="en">"#),
+            "{path} is not in English"
+        );
     }
     for (path, _) in &pages {
         let (status, page) = browser.get(path).await;
@@ -232,7 +385,8 @@ async fn a_controller_opens_every_registry_page_in_vietnamese_and_in_english() {
 }
 
 #[tokio::test]
-async fn an_invalid_system_form_comes_back_with_vietnamese_messages_beside_the_fields_and_stores_nothing() {
+async fn an_invalid_system_form_comes_back_with_vietnamese_messages_beside_the_fields_and_stores_nothing()
+ {
     // Arrange
     let app = TestApp::spawn().await;
     let org = app.org("bo-b", None).await;
@@ -243,18 +397,42 @@ async fn an_invalid_system_form_comes_back_with_vietnamese_messages_beside_the_f
     let (status, _, page) = browser
         .post(
             "/systems",
-            &[("name", ""), ("level", "6"), ("system_type", "internal"), ("description", "giữ nguyên"), ("last_changed_on", "2026-02-30")],
+            &[
+                ("name", ""),
+                ("level", "6"),
+                ("system_type", "internal"),
+                ("description", "giữ nguyên\ndòng hai"),
+                ("last_changed_on", "2026-02-30"),
+            ],
         )
         .await;
 
     // Assert
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains(r#"<p class="field-error" id="name-error">Bắt buộc nhập."#), "{page}");
-    assert!(page.contains(r#"<p class="field-error" id="level-error">Cấp độ phải từ 1 đến 5."#), "{page}");
-    assert!(page.contains(r#"id="last_changed_on-error">Ngày không hợp lệ"#), "{page}");
-    assert!(page.contains(r#"aria-invalid="true" aria-describedby="name-error""#), "{page}");
-    assert!(page.contains(r#"<option value="6" selected>6</option>"#), "the typed level is kept: {page}");
-    assert!(page.contains("giữ nguyên"), "the typed description is kept");
+    assert!(
+        page.contains(r#"<p class="field-error" id="name-error">Bắt buộc nhập."#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<p class="field-error" id="level-error">Cấp độ phải từ 1 đến 5."#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"id="last_changed_on-error">Ngày không hợp lệ"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"aria-invalid="true" aria-describedby="name-error""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<option value="6" selected>6</option>"#),
+        "the typed level is kept: {page}"
+    );
+    assert!(
+        page.contains(">giữ nguyên\ndòng hai</textarea>"),
+        "the typed description is kept as typed: {page}"
+    );
     assert_eq!(system_count(&app, &btc).await, 0);
 }
 
@@ -283,7 +461,12 @@ async fn a_valid_system_form_stores_the_system_and_redirects_to_its_page() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.starts_with("/systems/"), "{location}");
     let (status, page) = browser.get(&location).await;
-    assert_page(status, &page, &location, &["Hệ thống thư điện tử", "mail2.example.vn", "21/10/2026"]);
+    assert_page(
+        status,
+        &page,
+        &location,
+        &["Hệ thống thư điện tử", "mail2.example.vn", "21/10/2026"],
+    );
 }
 
 #[tokio::test]
@@ -295,7 +478,15 @@ async fn a_duplicate_system_name_is_shown_beside_the_name_field() {
     let browser = Browser::signed_in(&app, &btc).await;
 
     let (status, _, page) = browser
-        .post("/systems", &[("name", "Cổng thông tin"), ("level", "2"), ("system_type", "internal"), ("org_id", &org.to_string())])
+        .post(
+            "/systems",
+            &[
+                ("name", "Cổng thông tin"),
+                ("level", "2"),
+                ("system_type", "internal"),
+                ("org_id", &org.to_string()),
+            ],
+        )
         .await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -309,9 +500,22 @@ async fn a_form_without_a_valid_csrf_token_is_refused_and_stores_nothing() {
     let org = app.org("bo-e", None).await;
     let btc = app.user("btc", Role::Controller, org).await;
     let browser = Browser::signed_in(&app, &btc).await;
-    let valid = [("name", "Hệ thống A"), ("level", "2"), ("system_type", "internal")];
+    let valid = [
+        ("name", "Hệ thống A"),
+        ("level", "2"),
+        ("system_type", "internal"),
+    ];
 
-    let (forged, _, _) = browser.post_raw("/systems", &[&[("_csrf", "forged-token-forged-token-forged-token")][..], &valid[..]].concat()).await;
+    let (forged, _, _) = browser
+        .post_raw(
+            "/systems",
+            &[
+                &[("_csrf", "forged-token-forged-token-forged-token")][..],
+                &valid[..],
+            ]
+            .concat(),
+        )
+        .await;
     let (absent, _, _) = browser.post_raw("/systems", &valid).await;
 
     assert_eq!(forged, StatusCode::FORBIDDEN);
@@ -345,18 +549,40 @@ async fn a_responder_sees_no_edit_buttons_and_is_refused_when_posting() {
         }
     }
     // … forms and posts are refused
-    for path in ["/systems/new".to_owned(), format!("/systems/{}/edit", r.system), format!("/playbooks/{}/edit", r.playbook)] {
+    for path in [
+        "/systems/new".to_owned(),
+        format!("/systems/{}/edit", r.system),
+        format!("/playbooks/{}/edit", r.playbook),
+    ] {
         assert_eq!(browser.get(&path).await.0, StatusCode::FORBIDDEN, "{path}");
     }
     let edit = format!("/systems/{}/edit", r.system);
-    let (status, _, page) = browser.post(&edit, &[("name", "Đổi tên"), ("level", "1"), ("system_type", "internal")]).await;
+    let (status, _, page) = browser
+        .post(
+            &edit,
+            &[
+                ("name", "Đổi tên"),
+                ("level", "1"),
+                ("system_type", "internal"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("Vai trò của bạn không được phép"), "{page}");
-    let (status, _, _) = browser.post(&format!("/systems/{}/delete", r.system), &[]).await;
+    let (status, _, _) = browser
+        .post(&format!("/systems/{}/delete", r.system), &[])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _, _) = browser.post("/systems", &[("name", "Mới"), ("level", "1"), ("system_type", "internal")]).await;
+    let (status, _, _) = browser
+        .post(
+            "/systems",
+            &[("name", "Mới"), ("level", "1"), ("system_type", "internal")],
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, body) = app.get(&btc, &format!("/api/v1/systems/{}", r.system)).await;
+    let (_, body) = app
+        .get(&btc, &format!("/api/v1/systems/{}", r.system))
+        .await;
     assert_eq!(body["name"], "Cổng dịch vụ công");
     assert_eq!(system_count(&app, &btc).await, 1);
 }
@@ -390,13 +616,33 @@ async fn saving_the_playbook_form_stores_a_new_version_and_keeps_the_old_one() {
 
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location, format!("/playbooks/{}", r.playbook));
-    let (_, body) = app.get(&btc, &format!("/api/v1/playbooks/{}", r.playbook)).await;
+    let (_, body) = app
+        .get(&btc, &format!("/api/v1/playbooks/{}", r.playbook))
+        .await;
     assert_eq!(body["version"], 2);
-    assert_eq!(body["steps"].as_array().unwrap().len(), 2, "the empty row is skipped");
-    let (status, page) = browser.get(&format!("/playbooks/{}/versions", r.playbook)).await;
-    assert_page(status, &page, "versions", &["Rà soát sau khi hệ thống thay đổi", "/versions/1\""]);
-    let (status, page) = browser.get(&format!("/playbooks/{}/versions/1", r.playbook)).await;
-    assert_page(status, &page, "version 1", &["Đây là phiên bản cũ", "Cô lập máy chủ bị nhiễm"]);
+    assert_eq!(
+        body["steps"].as_array().unwrap().len(),
+        2,
+        "the empty row is skipped"
+    );
+    let (status, page) = browser
+        .get(&format!("/playbooks/{}/versions", r.playbook))
+        .await;
+    assert_page(
+        status,
+        &page,
+        "versions",
+        &["Rà soát sau khi hệ thống thay đổi", "/versions/1\""],
+    );
+    let (status, page) = browser
+        .get(&format!("/playbooks/{}/versions/1", r.playbook))
+        .await;
+    assert_page(
+        status,
+        &page,
+        "version 1",
+        &["Đây là phiên bản cũ", "Cô lập máy chủ bị nhiễm"],
+    );
 }
 
 #[tokio::test]
@@ -410,13 +656,25 @@ async fn a_playbook_with_a_bad_step_shows_the_message_in_that_row() {
     let (status, _, page) = browser
         .post(
             &format!("/systems/{}/playbooks", r.system),
-            &[("title", "DDoS"), ("category", "dos"), ("priority_conditions", ""), ("step.action", "Chặn lưu lượng"), ("step.role", "")],
+            &[
+                ("title", "DDoS"),
+                ("category", "dos"),
+                ("priority_conditions", ""),
+                ("step.action", "Chặn lưu lượng"),
+                ("step.role", ""),
+            ],
         )
         .await;
 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains(r#"id="step-0-role-error">Bắt buộc nhập."#), "{page}");
-    assert!(page.contains(r#"id="priority_conditions-error">Bắt buộc nhập."#), "{page}");
+    assert!(
+        page.contains(r#"id="step-0-role-error">Bắt buộc nhập."#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"id="priority_conditions-error">Bắt buộc nhập."#),
+        "{page}"
+    );
     assert!(page.contains("Chặn lưu lượng"), "the typed step is kept");
 }
 
@@ -427,7 +685,13 @@ async fn the_member_form_skips_empty_certificate_rows_and_counts_the_expert() {
     let btc = app.user("btc", Role::Controller, org).await;
     let r = registry(&app, &btc).await;
     let browser = Browser::signed_in(&app, &btc).await;
-    let empty_row = [("cert.name", ""), ("cert.issuer", ""), ("cert.scope", ""), ("cert.issued_on", ""), ("cert.expires_on", "")];
+    let empty_row = [
+        ("cert.name", ""),
+        ("cert.issuer", ""),
+        ("cert.scope", ""),
+        ("cert.issued_on", ""),
+        ("cert.expires_on", ""),
+    ];
     let filled = [
         ("cert.name", "CEH"),
         ("cert.issuer", "EC-Council"),
@@ -435,16 +699,32 @@ async fn the_member_form_skips_empty_certificate_rows_and_counts_the_expert() {
         ("cert.issued_on", "2025-01-01"),
         ("cert.expires_on", "2028-01-01"),
     ];
-    let person = [("full_name", "Lê Văn C"), ("employment", "in_house"), ("expert_groups", "ktpt"), ("expert_groups", "ktkt"), ("skills", "Phân tích mã độc\n\nĐiều tra số")];
+    let person = [
+        ("full_name", "Lê Văn C"),
+        ("employment", "in_house"),
+        ("expert_groups", "ktpt"),
+        ("expert_groups", "ktkt"),
+        ("skills", "Phân tích mã độc\n\nĐiều tra số"),
+    ];
 
-    let fields: Vec<(&str, &str)> = [&person[..], &empty_row[..], &filled[..], &empty_row[..]].concat();
-    let (status, location, _) = browser.post(&format!("/teams/{}/members", r.team), &fields).await;
+    let fields: Vec<(&str, &str)> =
+        [&person[..], &empty_row[..], &filled[..], &empty_row[..]].concat();
+    let (status, location, _) = browser
+        .post(&format!("/teams/{}/members", r.team), &fields)
+        .await;
 
     assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
     let (_, body) = app.get(&btc, &format!("/api/v1/teams/{}", r.team)).await;
     assert_eq!(body["qualified_experts"], 2);
-    let (_, members) = app.get(&btc, &format!("/api/v1/teams/{}/members", r.team)).await;
-    let added = members["items"].as_array().unwrap().iter().find(|m| m["full_name"] == "Lê Văn C").unwrap();
+    let (_, members) = app
+        .get(&btc, &format!("/api/v1/teams/{}/members", r.team))
+        .await;
+    let added = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["full_name"] == "Lê Văn C")
+        .unwrap();
     assert_eq!(added["certificates"].as_array().unwrap().len(), 1);
     assert_eq!(added["skills"], json!(["Phân tích mã độc", "Điều tra số"]));
 }
@@ -456,16 +736,39 @@ async fn a_controller_adds_a_unit_below_their_organisation_but_not_at_the_top() 
     let btc = app.user("btc", Role::Controller, org).await;
     let browser = Browser::signed_in(&app, &btc).await;
 
-    let (top, _, page) = browser.post("/orgs", &[("slug", "don-vi-moi"), ("name", "Đơn vị mới"), ("parent_id", "")]).await;
-    let (below, location, _) =
-        browser.post("/orgs", &[("slug", "don-vi-moi"), ("name", "Đơn vị mới"), ("parent_id", &org.to_string())]).await;
+    let (top, _, page) = browser
+        .post(
+            "/orgs",
+            &[
+                ("slug", "don-vi-moi"),
+                ("name", "Đơn vị mới"),
+                ("parent_id", ""),
+            ],
+        )
+        .await;
+    let (below, location, _) = browser
+        .post(
+            "/orgs",
+            &[
+                ("slug", "don-vi-moi"),
+                ("name", "Đơn vị mới"),
+                ("parent_id", &org.to_string()),
+            ],
+        )
+        .await;
 
     assert_eq!(top, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains(r#"id="parent_id-error">Bắt buộc nhập."#), "{page}");
+    assert!(
+        page.contains(r#"id="parent_id-error">Bắt buộc nhập."#),
+        "{page}"
+    );
     assert_eq!(below, StatusCode::SEE_OTHER);
     assert_eq!(location, "/orgs");
     let (_, page) = browser.get("/orgs").await;
-    assert!(page.contains("Đơn vị mới") && page.contains("depth-1"), "{page}");
+    assert!(
+        page.contains("Đơn vị mới") && page.contains("depth-1"),
+        "{page}"
+    );
 }
 
 // ---------------------------------------------------------------- every template
@@ -515,7 +818,11 @@ fn playbook_vm(is_current: bool) -> playbooks::PlaybookVm {
         version: 1,
         current_version: 2,
         is_current,
-        steps: vec![playbooks::StepVm { order: 1, action: "Cô lập".into(), role: "Quản trị".into() }],
+        steps: vec![playbooks::StepVm {
+            order: 1,
+            action: "Cô lập".into(),
+            role: "Quản trị".into(),
+        }],
         priority_conditions: "Duy trì dịch vụ".into(),
         approved_by: Some("Nguyễn Văn A".into()),
         approved_on: Some("2026-05-01".into()),
@@ -532,11 +839,34 @@ fn playbook_vm(is_current: bool) -> playbooks::PlaybookVm {
 /// A representative view-model for every page template, with the optional parts
 /// filled (errors, badges, rows) so that every branch that reads data renders.
 fn samples() -> BTreeMap<&'static str, Value> {
-    let contact = Contact { name: "Phạm D".into(), title: "Trưởng nhóm".into(), phone: "0243 000 000".into(), email: "d@example.vn".into() };
+    let contact = Contact {
+        name: "Phạm D".into(),
+        title: "Trưởng nhóm".into(),
+        phone: "0243 000 000".into(),
+        email: "d@example.vn".into(),
+    };
     let mut s: BTreeMap<&'static str, Value> = BTreeMap::new();
-    s.insert("pages/login", serde_json::to_value(LoginVm { username: "btc".into(), next: "/".into(), error: "login-failed" }).unwrap());
-    s.insert("pages/error", serde_json::to_value(ErrorVm { status: 404, code: "not_found" }).unwrap());
-    s.insert("pages/home", serde_json::to_value(home::summarise(&BTreeMap::new(), &[], &[])).unwrap());
+    s.insert(
+        "pages/login",
+        serde_json::to_value(LoginVm {
+            username: "btc".into(),
+            next: "/".into(),
+            error: "login-failed",
+        })
+        .unwrap(),
+    );
+    s.insert(
+        "pages/error",
+        serde_json::to_value(ErrorVm {
+            status: 404,
+            code: "not_found",
+        })
+        .unwrap(),
+    );
+    s.insert(
+        "pages/home",
+        serde_json::to_value(home::summarise(&BTreeMap::new(), &[], &[])).unwrap(),
+    );
     s.insert(
         "pages/confirm_delete",
         serde_json::to_value(systems::ConfirmDeleteVm {
@@ -551,7 +881,12 @@ fn samples() -> BTreeMap<&'static str, Value> {
     s.insert(
         "pages/systems",
         serde_json::to_value(systems::SystemsVm {
-            filters: systems::SystemListQuery { level: "3".into(), stale: "yes".into(), lacking: "1".into(), ..Default::default() },
+            filters: systems::SystemListQuery {
+                level: "3".into(),
+                stale: "yes".into(),
+                lacking: "1".into(),
+                ..Default::default()
+            },
             filtered: true,
             rows: vec![systems::SystemRowVm {
                 id: "s1".into(),
@@ -616,7 +951,11 @@ fn samples() -> BTreeMap<&'static str, Value> {
             action: "/systems".into(),
             cancel: "/systems".into(),
             org_name: String::new(),
-            form: systems::SystemFields { level: "6".into(), name: "x".into(), ..Default::default() },
+            form: systems::SystemFields {
+                level: "6".into(),
+                name: "x".into(),
+                ..Default::default()
+            },
             errors: errors(&["name", "level", "dossier.approved_on", "domains", "org_id"]),
             orgs: vec![org_option()],
             operators: vec![org_option()],
@@ -630,7 +969,11 @@ fn samples() -> BTreeMap<&'static str, Value> {
     s.insert(
         "pages/teams",
         serde_json::to_value(teams::TeamsVm {
-            filters: teams::TeamListQuery { side: "blue".into(), below: "1".into(), ..Default::default() },
+            filters: teams::TeamListQuery {
+                side: "blue".into(),
+                below: "1".into(),
+                ..Default::default()
+            },
             rows: vec![teams::TeamRowVm {
                 id: "t1".into(),
                 name: "Đội".into(),
@@ -712,14 +1055,20 @@ fn samples() -> BTreeMap<&'static str, Value> {
             action: "/teams/t1/edit".into(),
             cancel: "/teams/t1".into(),
             org_name: "Bộ".into(),
-            form: teams::TeamFields { is_24x7: true, ..Default::default() },
+            form: teams::TeamFields {
+                is_24x7: true,
+                ..Default::default()
+            },
             errors: errors(&["name", "contact_primary.phone", "contact_backup.email"]),
             orgs: vec![org_option()],
             sides: vec!["blue", "red"],
         })
         .unwrap(),
     );
-    let mut member_form = teams::MemberFields { expert_groups: vec!["ktpt".into()], ..Default::default() };
+    let mut member_form = teams::MemberFields {
+        expert_groups: vec!["ktpt".into()],
+        ..Default::default()
+    };
     member_form.certificates.push(teams::CertificateRow {
         row: 1,
         name: String::new(),
@@ -750,7 +1099,10 @@ fn samples() -> BTreeMap<&'static str, Value> {
     s.insert(
         "pages/playbooks",
         serde_json::to_value(playbooks::PlaybooksVm {
-            filters: playbooks::PlaybookListQuery { stale: "yes".into(), ..Default::default() },
+            filters: playbooks::PlaybookListQuery {
+                stale: "yes".into(),
+                ..Default::default()
+            },
             rows: vec![playbooks::PlaybookRowVm {
                 id: "p1".into(),
                 system_id: "s1".into(),
@@ -769,8 +1121,14 @@ fn samples() -> BTreeMap<&'static str, Value> {
         })
         .unwrap(),
     );
-    s.insert("pages/playbook", serde_json::to_value(playbook_vm(true)).unwrap());
-    s.insert("pages/playbook_version", serde_json::to_value(playbook_vm(false)).unwrap());
+    s.insert(
+        "pages/playbook",
+        serde_json::to_value(playbook_vm(true)).unwrap(),
+    );
+    s.insert(
+        "pages/playbook_version",
+        serde_json::to_value(playbook_vm(false)).unwrap(),
+    );
     s.insert(
         "pages/playbook_versions",
         serde_json::to_value(playbooks::VersionsVm {
@@ -791,8 +1149,16 @@ fn samples() -> BTreeMap<&'static str, Value> {
         })
         .unwrap(),
     );
-    let mut playbook_form = playbooks::PlaybookFields { category: "dos".into(), ..Default::default() };
-    playbook_form.steps.push(playbooks::StepRow { row: 1, action: "Chặn".into(), role: String::new(), errors: errors(&["role"]) });
+    let mut playbook_form = playbooks::PlaybookFields {
+        category: "dos".into(),
+        ..Default::default()
+    };
+    playbook_form.steps.push(playbooks::StepRow {
+        row: 1,
+        action: "Chặn".into(),
+        role: String::new(),
+        errors: errors(&["role"]),
+    });
     s.insert(
         "pages/playbook_form",
         serde_json::to_value(playbooks::PlaybookFormVm {
@@ -808,7 +1174,14 @@ fn samples() -> BTreeMap<&'static str, Value> {
         })
         .unwrap(),
     );
-    s.insert("pages/orgs", serde_json::to_value(orgs::OrgsVm { rows: vec![org_option()], may_edit: true }).unwrap());
+    s.insert(
+        "pages/orgs",
+        serde_json::to_value(orgs::OrgsVm {
+            rows: vec![org_option()],
+            may_edit: true,
+        })
+        .unwrap(),
+    );
     s.insert(
         "pages/org_form",
         serde_json::to_value(orgs::OrgFormVm {
@@ -830,18 +1203,42 @@ fn every_page_template_renders_with_a_representative_view_model_in_both_language
     let mut names = Views::page_names();
     names.sort();
 
-    let without_sample: Vec<&String> = names.iter().filter(|n| !samples.contains_key(n.as_str())).collect();
-    assert!(without_sample.is_empty(), "page templates without a view-model in this test: {without_sample:?}");
-    let stale_samples: Vec<&&str> = samples.keys().filter(|k| !names.iter().any(|n| n == *k)).collect();
-    assert!(stale_samples.is_empty(), "view-models for templates that no longer exist: {stale_samples:?}");
+    let without_sample: Vec<&String> = names
+        .iter()
+        .filter(|n| !samples.contains_key(n.as_str()))
+        .collect();
+    assert!(
+        without_sample.is_empty(),
+        "page templates without a view-model in this test: {without_sample:?}"
+    );
+    let stale_samples: Vec<&&str> = samples
+        .keys()
+        .filter(|k| !names.iter().any(|n| n == *k))
+        .collect();
+    assert!(
+        stale_samples.is_empty(),
+        "view-models for templates that no longer exist: {stale_samples:?}"
+    );
 
     for (name, data) in &samples {
         for lang in ["vi", "en"] {
-            let html = views.render(name, &layout(lang, data)).unwrap_or_else(|e| panic!("{name} ({lang}): {e}"));
+            let html = views
+                .render(name, &layout(lang, data))
+                .unwrap_or_else(|e| panic!("{name} ({lang}): {e}"));
             assert!(html.contains("</html>"), "{name} ({lang}) is incomplete");
             // A key that has no translation is rendered as itself: none may leak.
-            for leaked in ["field-", "error-required", "-title</", "playbook-", "system-", "team-"] {
-                assert!(!html.contains(&format!(">{leaked}")), "{name} ({lang}) shows an untranslated key {leaked}");
+            for leaked in [
+                "field-",
+                "error-required",
+                "-title</",
+                "playbook-",
+                "system-",
+                "team-",
+            ] {
+                assert!(
+                    !html.contains(&format!(">{leaked}")),
+                    "{name} ({lang}) shows an untranslated key {leaked}"
+                );
             }
         }
     }
