@@ -8,7 +8,7 @@ pub mod systems;
 pub mod teams;
 pub mod users;
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use uuid::Uuid;
 
 /// Which organisations a caller may see: all (administrators) or a set (their own
@@ -54,6 +54,18 @@ impl StoreError {
             _ => StoreError::Db(err),
         }
     }
+}
+
+/// Begins a transaction that will write after reading. On SQLite it takes the write
+/// lock at `BEGIN` (`IMMEDIATE`): a deferred transaction that reads and then writes
+/// fails at once with "database is locked" when another writer got there first,
+/// instead of waiting for it. PostgreSQL ignores the mode.
+pub(crate) async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// A page of a list: items after `after` (by id, which is a time-ordered UUIDv7).

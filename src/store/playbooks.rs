@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Scope, StoreError, from_code, from_json, to_json};
+use super::{Scope, StoreError, begin_write, from_code, from_json, to_json};
 use crate::domain::IncidentCategory;
 use crate::domain::registry::{PlaybookDraft, PlaybookStep, playbook_is_stale};
 use crate::entities::{playbook, playbook_version, system};
@@ -233,7 +233,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     draft: &PlaybookDraft,
     by: Option<Uuid>,
 ) -> Result<Playbook, StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let sys = visible_system(&txn, scope, system_id).await?;
     check_category_free(&txn, system_id, draft.category, None).await?;
     let now = Utc::now();
@@ -264,7 +264,7 @@ pub async fn save_version<C: ConnectionTrait + TransactionTrait>(
     draft: &PlaybookDraft,
     by: Option<Uuid>,
 ) -> Result<Playbook, StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let (book, sys) = visible_playbook(&txn, scope, id).await?;
     check_category_free(&txn, book.system_id, draft.category, Some(id)).await?;
     let now = Utc::now();

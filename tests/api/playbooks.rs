@@ -650,3 +650,71 @@ async fn a_responder_reads_playbooks_but_cannot_write_them() {
     );
     assert_eq!(app.count(playbook::Entity).await, 1);
 }
+
+// ------------------------------------------------------------ concurrent writers
+
+#[tokio::test]
+async fn concurrent_new_versions_never_fail_with_a_server_error() {
+    let (app, controller, system) = with_system().await;
+    let id = app
+        .playbook(&controller, &system, playbook_body("dos", "2026-03-01"))
+        .await;
+    let path = format!("/api/v1/playbooks/{id}");
+    let put = || app.put(&controller, &path, playbook_body("dos", "2026-04-01"));
+
+    let results = tokio::join!(put(), put(), put(), put(), put(), put());
+
+    let results = [
+        results.0, results.1, results.2, results.3, results.4, results.5,
+    ];
+    for (status, body) in &results {
+        assert!(
+            *status == StatusCode::OK || *status == StatusCode::CONFLICT,
+            "{status}: {body}"
+        );
+    }
+    let saved = results.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert!(saved >= 1, "at least one save wins");
+    let history = read(&app, &controller, &format!("{path}/versions")).await;
+    let numbers: Vec<i64> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = (1..=saved as i64 + 1).rev().collect();
+    assert_eq!(
+        numbers, expected,
+        "one version per successful save, without gaps"
+    );
+    assert_eq!(
+        read(&app, &controller, &path).await["version"],
+        saved as i64 + 1
+    );
+}
+
+#[tokio::test]
+async fn concurrent_creations_of_one_category_make_one_playbook() {
+    let (app, controller, system) = with_system().await;
+    let path = format!("/api/v1/systems/{system}/playbooks");
+    let post = || app.post(&controller, &path, playbook_body("malware", "2026-03-01"));
+
+    let results = tokio::join!(post(), post(), post(), post(), post());
+
+    let results = [results.0, results.1, results.2, results.3, results.4];
+    for (status, body) in &results {
+        assert!(
+            *status == StatusCode::CREATED || *status == StatusCode::CONFLICT,
+            "{status}: {body}"
+        );
+    }
+    assert_eq!(
+        results
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count(),
+        1
+    );
+    assert_eq!(app.count(playbook::Entity).await, 1);
+    assert_eq!(app.count(playbook_version::Entity).await, 1);
+}

@@ -965,3 +965,35 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unknown_operator_organisation_is_refused_naming_operator_org_id() {
+    let (app, controller) = with_controller().await;
+    let mut body = minimal("Cổng");
+    body["operator_org_id"] = json!(uuid::Uuid::now_v7());
+    assert_refused(&app, &controller, body, "operator_org_id").await;
+}
+
+#[tokio::test]
+async fn concurrent_creations_with_one_name_make_one_system() {
+    let (app, controller) = with_controller().await;
+    let post = || app.post(&controller, "/api/v1/systems", minimal("Cổng dịch vụ công"));
+
+    let results = tokio::join!(post(), post(), post(), post(), post());
+
+    let results = [results.0, results.1, results.2, results.3, results.4];
+    for (status, body) in &results {
+        assert!(
+            *status == StatusCode::CREATED || *status == StatusCode::CONFLICT,
+            "{status}: {body}"
+        );
+    }
+    assert_eq!(
+        results
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count(),
+        1
+    );
+    assert_eq!(app.count(system::Entity).await, 1);
+}
