@@ -42,12 +42,27 @@ pub struct LoginVm {
     pub error: &'static str,
 }
 
-async fn login_page(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let next = safe_next(q.next.as_deref());
     if ctx.user.is_some() {
         return Redirect::to(&next).into_response();
     }
-    render(&state, &ctx, "pages/login", "login-title", "", &LoginVm { username: String::new(), next, error: "" })
+    render(
+        &state,
+        &ctx,
+        "pages/login",
+        "login-title",
+        "",
+        &LoginVm {
+            username: String::new(),
+            next,
+            error: "",
+        },
+    )
 }
 
 async fn login_submit(
@@ -60,19 +75,27 @@ async fn login_submit(
     let username = form.get("username").trim().to_owned();
     let next = safe_next(Some(form.get("next")));
     let failed = |status: StatusCode, error: &'static str| {
-        let vm = LoginVm { username: username.clone(), next: next.clone(), error };
+        let vm = LoginVm {
+            username: username.clone(),
+            next: next.clone(),
+            error,
+        };
         render_status(&state, &ctx, status, "pages/login", "login-title", "", &vm)
     };
     let user = match login(&state, &username, form.get("password"), addr).await {
         Ok(u) => u,
-        Err(AppError::RateLimited { .. }) => return failed(StatusCode::TOO_MANY_REQUESTS, "login-rate-limited"),
+        Err(AppError::RateLimited { .. }) => {
+            return failed(StatusCode::TOO_MANY_REQUESTS, "login-rate-limited");
+        }
         Err(AppError::Unauthorized) => return failed(StatusCode::UNAUTHORIZED, "login-failed"),
         Err(e) => return ctx.fail(e).into_response(),
     };
     let secret = secret::new_secret();
     let ttl = state.config.session_ttl;
     let expires = Utc::now() + ttl;
-    if let Err(e) = store::users::create_session(&state.db, user.id, secret::sha256_hex(&secret), expires).await {
+    if let Err(e) =
+        store::users::create_session(&state.db, user.id, secret::sha256_hex(&secret), expires).await
+    {
         return ctx.fail(e).into_response();
     }
     let max_age = time_delta::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX));
@@ -80,7 +103,12 @@ async fn login_submit(
     (jar, Redirect::to(&next)).into_response()
 }
 
-async fn logout(State(state): State<AppState>, ctx: PageCtx, jar: CookieJar, _form: FormData) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    _form: FormData,
+) -> Response {
     if let Some(user) = &ctx.user
         && let Via::Session { id_hash } = &user.via
         && let Err(e) = store::users::delete_session(&state.db, id_hash).await
@@ -90,7 +118,11 @@ async fn logout(State(state): State<AppState>, ctx: PageCtx, jar: CookieJar, _fo
     (jar.remove(removal(SESSION_COOKIE)), Redirect::to("/login")).into_response()
 }
 
-async fn switch_language(jar: CookieJar, axum::extract::Path(code): axum::extract::Path<String>, Query(q): Query<NextQuery>) -> Response {
+async fn switch_language(
+    jar: CookieJar,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let lang = Lang::from_code(&code).unwrap_or_default();
     let cookie = Cookie::build((Lang::COOKIE, lang.code()))
         .path("/")

@@ -27,7 +27,11 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let pairs: Vec<(String, String)> = form_urlencoded_pairs(&body);
         let data = FormData(pairs);
         if !form_token_matches(&headers, data.get(CSRF_FIELD)) {
-            return Err((StatusCode::FORBIDDEN, "the form has expired; reload the page and try again").into_response());
+            return Err((
+                StatusCode::FORBIDDEN,
+                "the form has expired; reload the page and try again",
+            )
+                .into_response());
         }
         Ok(data)
     }
@@ -42,12 +46,20 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
 impl FormData {
     /// The first value of a field, or "".
     pub fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     /// Every value of a field.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The value, trimmed, or None when empty.

@@ -66,7 +66,10 @@ pub fn summarise(org_names: &BTreeMap<Uuid, String>, systems: &[System], teams: 
                 summary.level3_plus += 1;
             }
             if s.lacks_current_playbook() {
-                summary.lacking_playbook.push(NamedId { id: s.id, name: s.name.clone() });
+                summary.lacking_playbook.push(NamedId {
+                    id: s.id,
+                    name: s.name.clone(),
+                });
             }
             summary.stale_playbooks += s.playbooks.iter().filter(|p| p.stale).count();
         }
@@ -81,7 +84,10 @@ pub fn summarise(org_names: &BTreeMap<Uuid, String>, systems: &[System], teams: 
             summary.teams_total += 1;
             // The minimum of five experts applies to response (blue) teams.
             if t.side == Side::Blue && !t.meets_minimum_experts {
-                summary.teams_below_minimum.push(NamedId { id: t.id, name: t.name.clone() });
+                summary.teams_below_minimum.push(NamedId {
+                    id: t.id,
+                    name: t.name.clone(),
+                });
             }
         }
     }
@@ -100,11 +106,22 @@ async fn home(State(state): State<AppState>, ctx: PageCtx) -> Response {
         let names = store::orgs::names(&state.db).await?;
         let systems = store::systems::all_in_scope(&state.db, &me.scope).await?;
         let teams = store::teams::all_in_scope(&state.db, &me.scope, today).await?;
-        Ok::<_, store::StoreError>((names.into_iter().collect::<BTreeMap<_, _>>(), systems, teams))
+        Ok::<_, store::StoreError>((
+            names.into_iter().collect::<BTreeMap<_, _>>(),
+            systems,
+            teams,
+        ))
     }
     .await;
     match loaded {
-        Ok((names, systems, teams)) => render(&state, &ctx, "pages/home", "home-title", "home", &summarise(&names, &systems, &teams)),
+        Ok((names, systems, teams)) => render(
+            &state,
+            &ctx,
+            "pages/home",
+            "home-title",
+            "home",
+            &summarise(&names, &systems, &teams),
+        ),
         Err(e) => ctx.fail(e).into_response(),
     }
 }

@@ -48,27 +48,48 @@ pub struct PageCtx {
 impl PageCtx {
     /// The signed-in user, or a redirect to the login page.
     pub fn require_user(&self) -> Result<&CurrentUser, PageError> {
-        self.user.as_ref().ok_or(PageError(AppError::Unauthorized, self.clone()))
+        self.user
+            .as_ref()
+            .ok_or_else(|| self.fail(AppError::Unauthorized))
     }
 
     pub fn fail(&self, e: impl Into<AppError>) -> PageError {
-        PageError(e.into(), self.clone())
+        PageError(Box::new((e.into(), self.clone())))
     }
 }
 
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let lang = jar.get(Lang::COOKIE).and_then(|c| Lang::from_code(c.value())).unwrap_or_default();
-        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let lang = jar
+            .get(Lang::COOKIE)
+            .and_then(|c| Lang::from_code(c.value()))
+            .unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
         let path = parts
             .extensions
             .get::<OriginalUri>()
-            .map(|u| u.0.path_and_query().map(|p| p.to_string()).unwrap_or_default())
+            .map(|u| {
+                u.0.path_and_query()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            })
             .unwrap_or_else(|| parts.uri.to_string());
-        let mut ctx = PageCtx { lang, user: None, csrf, path };
+        let mut ctx = PageCtx {
+            lang,
+            user: None,
+            csrf,
+            path,
+        };
         // A bad or expired session is simply "not signed in" for pages.
         ctx.user = match authn::resolve(parts, state).await {
             Ok(user) => user,
@@ -105,7 +126,14 @@ struct PageVm<'a, T: Serialize> {
 }
 
 /// Renders a page with the layout data around `data`.
-pub fn render<T: Serialize>(state: &AppState, ctx: &PageCtx, template: &str, title: &str, nav: &str, data: &T) -> Response {
+pub fn render<T: Serialize>(
+    state: &AppState,
+    ctx: &PageCtx,
+    template: &str,
+    title: &str,
+    nav: &str,
+    data: &T,
+) -> Response {
     render_status(state, ctx, StatusCode::OK, template, title, nav, data)
 }
 
@@ -128,10 +156,19 @@ pub fn render_status<T: Serialize>(
     }
 }
 
-fn page_vm<'a, T: Serialize>(ctx: &'a PageCtx, title: &'a str, nav: &'a str, data: &'a T) -> PageVm<'a, T> {
+fn page_vm<'a, T: Serialize>(
+    ctx: &'a PageCtx,
+    title: &'a str,
+    nav: &'a str,
+    data: &'a T,
+) -> PageVm<'a, T> {
     PageVm {
         lang: ctx.lang,
-        other_lang: if ctx.lang == Lang::Vi { Lang::En } else { Lang::Vi },
+        other_lang: if ctx.lang == Lang::Vi {
+            Lang::En
+        } else {
+            Lang::Vi
+        },
         user: ctx.user.as_ref().map(|u| UserVm {
             username: u.user.username.clone(),
             full_name: u.user.full_name.clone(),
@@ -155,23 +192,38 @@ pub struct ErrorVm {
 
 fn render_error(state: &AppState, ctx: &PageCtx, e: &AppError) -> Response {
     e.log();
-    let vm = ErrorVm { status: e.status().as_u16(), code: e.code() };
-    render_status(state, ctx, e.status(), "pages/error", "error-title", "", &vm)
+    let vm = ErrorVm {
+        status: e.status().as_u16(),
+        code: e.code(),
+    };
+    render_status(
+        state,
+        ctx,
+        e.status(),
+        "pages/error",
+        "error-title",
+        "",
+        &vm,
+    )
 }
 
 /// A failed page request: HTML error page, or the login page when not signed in.
-pub struct PageError(pub AppError, pub PageCtx);
+/// Boxed: the context carries the user and scope, and handlers return this in `Err`.
+pub struct PageError(Box<(AppError, PageCtx)>);
 
 /// Carried in the response extensions so the error page can be rendered with state.
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let PageError(err, ctx) = self;
+        let (err, ctx) = *self.0;
         if matches!(err, AppError::Unauthorized) {
             let next = urlencode(&ctx.path);
             return Redirect::to(&format!("/login?next={next}")).into_response();
         }
         let mut response = err.status().into_response();
-        response.extensions_mut().insert(PendingErrorPage { err: std::sync::Arc::new(err), ctx });
+        response.extensions_mut().insert(PendingErrorPage {
+            err: std::sync::Arc::new(err),
+            ctx,
+        });
         response
     }
 }
@@ -204,7 +256,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -239,7 +293,13 @@ impl From<&FieldErrors> for ErrorsVm {
         ErrorsVm(
             f.0.iter()
                 .map(|(k, v)| {
-                    (k.replace('.', "_"), FieldErrorVm { key: format!("error-{}", v.code.replace('_', "-")), message: v.message.clone() })
+                    (
+                        k.replace('.', "_"),
+                        FieldErrorVm {
+                            key: format!("error-{}", v.code.replace('_', "-")),
+                            message: v.message.clone(),
+                        },
+                    )
                 })
                 .collect(),
         )

@@ -20,7 +20,9 @@ use crate::store;
 use crate::store::orgs::NewOrg;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/orgs", get(list_orgs).post(create_org)).route("/orgs/new", get(new_org))
+    Router::new()
+        .route("/orgs", get(list_orgs).post(create_org))
+        .route("/orgs/new", get(new_org))
 }
 
 #[derive(Serialize)]
@@ -31,9 +33,21 @@ pub struct OrgsVm {
 
 async fn list_orgs(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
-    let vm = OrgsVm { rows: org_tree(&orgs), may_edit: me.user.role.may_edit_registry() };
-    Ok(render(&state, &ctx, "pages/orgs", "orgs-title", "orgs", &vm))
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let vm = OrgsVm {
+        rows: org_tree(&orgs),
+        may_edit: me.user.role.may_edit_registry(),
+    };
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/orgs",
+        "orgs-title",
+        "orgs",
+        &vm,
+    ))
 }
 
 #[derive(Serialize, Default)]
@@ -55,8 +69,16 @@ pub struct OrgFormVm {
     pub sectors: Vec<&'static str>,
 }
 
-async fn org_form_vm(state: &AppState, ctx: &PageCtx, me: &CurrentUser, form: OrgFields, errors: &FieldErrors) -> Result<OrgFormVm, PageError> {
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
+async fn org_form_vm(
+    state: &AppState,
+    ctx: &PageCtx,
+    me: &CurrentUser,
+    form: OrgFields,
+    errors: &FieldErrors,
+) -> Result<OrgFormVm, PageError> {
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(OrgFormVm {
         form,
         errors: ErrorsVm::from(errors),
@@ -68,12 +90,26 @@ async fn org_form_vm(state: &AppState, ctx: &PageCtx, me: &CurrentUser, form: Or
 
 async fn new_org(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
-    let fields = OrgFields { parent_id: me.user.org_id.to_string(), ..Default::default() };
+    let fields = OrgFields {
+        parent_id: me.user.org_id.to_string(),
+        ..Default::default()
+    };
     let vm = org_form_vm(&state, &ctx, &me, fields, &FieldErrors::new()).await?;
-    Ok(render(&state, &ctx, "pages/org_form", "org-new-title", "orgs", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/org_form",
+        "org-new-title",
+        "orgs",
+        &vm,
+    ))
 }
 
-async fn create_org(State(state): State<AppState>, ctx: PageCtx, form: FormData) -> Result<Response, PageError> {
+async fn create_org(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    form: FormData,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let mut r = FormReader::new(&form);
     let slug = r.text("slug").trim().to_owned();
@@ -85,10 +121,14 @@ async fn create_org(State(state): State<AppState>, ctx: PageCtx, form: FormData)
     check_org_name(&mut errors, &name);
     // The same rule as the API: a parent in scope; none only for administrators.
     match parent_id {
-        Some(p) if !me.scope.allows(p) => errors.add("parent_id", "invalid_reference", "no such organisation"),
-        None if me.role() != Role::Admin && !errors.0.contains_key("parent_id") => {
-            errors.add("parent_id", "required", "controllers add units below their organisation")
+        Some(p) if !me.scope.allows(p) => {
+            errors.add("parent_id", "invalid_reference", "no such organisation")
         }
+        None if me.role() != Role::Admin && !errors.0.contains_key("parent_id") => errors.add(
+            "parent_id",
+            "required",
+            "controllers add units below their organisation",
+        ),
         _ => {}
     }
     if errors.is_empty()
@@ -98,7 +138,17 @@ async fn create_org(State(state): State<AppState>, ctx: PageCtx, form: FormData)
         errors.add("parent_id", "invalid_reference", "no such organisation");
     }
     if errors.is_empty() {
-        match store::orgs::create(&state.db, NewOrg { slug: &slug, name: name.trim(), parent_id, sector }).await {
+        match store::orgs::create(
+            &state.db,
+            NewOrg {
+                slug: &slug,
+                name: name.trim(),
+                parent_id,
+                sector,
+            },
+        )
+        .await
+        {
             Ok(_) => return Ok(Redirect::to("/orgs").into_response()),
             Err(e) => errors = store_field_errors(&ctx, e)?,
         }
@@ -110,5 +160,13 @@ async fn create_org(State(state): State<AppState>, ctx: PageCtx, form: FormData)
         sector: form.get("sector").to_owned(),
     };
     let vm = org_form_vm(&state, &ctx, &me, fields, &errors).await?;
-    Ok(render_status(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, "pages/org_form", "org-new-title", "orgs", &vm))
+    Ok(render_status(
+        &state,
+        &ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/org_form",
+        "org-new-title",
+        "orgs",
+        &vm,
+    ))
 }

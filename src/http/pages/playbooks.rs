@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{
-    EXTRA_ROWS, FormReader, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor, row_errors,
-    store_field_errors,
+    EXTRA_ROWS, FormReader, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor,
+    row_errors, store_field_errors,
 };
 use super::form::FormData;
 use super::{ErrorsVm, PageCtx, PageError, render, render_status};
@@ -31,9 +31,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/playbooks", get(list_playbooks))
         .route("/systems/{id}/playbooks/new", get(new_playbook))
-        .route("/systems/{id}/playbooks", axum::routing::post(create_playbook))
+        .route(
+            "/systems/{id}/playbooks",
+            axum::routing::post(create_playbook),
+        )
         .route("/playbooks/{id}", get(show_playbook))
-        .route("/playbooks/{id}/edit", get(edit_playbook).post(save_playbook))
+        .route(
+            "/playbooks/{id}/edit",
+            get(edit_playbook).post(save_playbook),
+        )
         .route("/playbooks/{id}/versions", get(list_versions))
         .route("/playbooks/{id}/versions/{n}", get(show_version))
 }
@@ -109,9 +115,15 @@ async fn list_playbooks(
             _ => None,
         },
     };
-    let books = store::playbooks::list(&state.db, &me.scope, &filter).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
+    let books = store::playbooks::list(&state.db, &me.scope, &filter)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = PlaybooksVm {
         stale_count: books.iter().filter(|p| p.stale).count(),
         rows: books.iter().map(|p| playbook_row(p, &names)).collect(),
@@ -119,7 +131,14 @@ async fn list_playbooks(
         orgs: org_tree(&orgs),
         categories: codes(IncidentCategory::ALL, IncidentCategory::code),
     };
-    Ok(render(&state, &ctx, "pages/playbooks", "playbooks-title", "playbooks", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/playbooks",
+        "playbooks-title",
+        "playbooks",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- detail
@@ -170,11 +189,19 @@ fn steps_vm(steps: &[PlaybookStep]) -> Vec<StepVm> {
         .collect()
 }
 
-async fn show_playbook(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn show_playbook(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
     let id = parse_id(&ctx, &id)?;
-    let p = store::playbooks::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
-    let system = store::systems::get(&state.db, &me.scope, p.system_id).await.map_err(|e| ctx.fail(e))?;
+    let p = store::playbooks::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let system = store::systems::get(&state.db, &me.scope, p.system_id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = PlaybookVm {
         id: p.id.to_string(),
         system_id: p.system_id.to_string(),
@@ -196,7 +223,14 @@ async fn show_playbook(State(state): State<AppState>, ctx: PageCtx, Path(id): Pa
         last_review: p.reviewed_on.or(p.approved_on).map(|d| d.to_string()),
         may_edit: me.user.role.may_edit_registry(),
     };
-    Ok(render(&state, &ctx, "pages/playbook", "playbook-title", "playbooks", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/playbook",
+        "playbook-title",
+        "playbooks",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- history
@@ -222,11 +256,19 @@ pub struct VersionsVm {
     pub rows: Vec<VersionRowVm>,
 }
 
-async fn list_versions(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn list_versions(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
     let id = parse_id(&ctx, &id)?;
-    let p = store::playbooks::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
-    let versions = store::playbooks::versions(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
+    let p = store::playbooks::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let versions = store::playbooks::versions(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = VersionsVm {
         id: p.id.to_string(),
         title: p.title.clone(),
@@ -246,7 +288,14 @@ async fn list_versions(State(state): State<AppState>, ctx: PageCtx, Path(id): Pa
             })
             .collect(),
     };
-    Ok(render(&state, &ctx, "pages/playbook_versions", "playbook-versions-title", "playbooks", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/playbook_versions",
+        "playbook-versions-title",
+        "playbooks",
+        &vm,
+    ))
 }
 
 async fn show_version(
@@ -256,9 +305,15 @@ async fn show_version(
 ) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
     let id = parse_id(&ctx, &id)?;
-    let n: i32 = n.parse().map_err(|_| ctx.fail(crate::error::AppError::NotFound))?;
-    let p = store::playbooks::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
-    let v: PlaybookVersion = store::playbooks::version(&state.db, &me.scope, id, n).await.map_err(|e| ctx.fail(e))?;
+    let n: i32 = n
+        .parse()
+        .map_err(|_| ctx.fail(crate::error::AppError::NotFound))?;
+    let p = store::playbooks::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let v: PlaybookVersion = store::playbooks::version(&state.db, &me.scope, id, n)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = PlaybookVm {
         id: p.id.to_string(),
         system_id: p.system_id.to_string(),
@@ -281,7 +336,14 @@ async fn show_version(
         last_review: v.reviewed_on.or(v.approved_on).map(|d| d.to_string()),
         may_edit: false,
     };
-    Ok(render(&state, &ctx, "pages/playbook_version", "playbook-version-title", "playbooks", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/playbook_version",
+        "playbook-version-title",
+        "playbooks",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- form
@@ -321,7 +383,12 @@ impl PlaybookFields {
             steps: p
                 .steps
                 .iter()
-                .map(|s| StepRow { row: 0, action: s.action.clone(), role: s.role.clone(), errors: ErrorsVm::default() })
+                .map(|s| StepRow {
+                    row: 0,
+                    action: s.action.clone(),
+                    role: s.role.clone(),
+                    errors: ErrorsVm::default(),
+                })
                 .collect(),
         }
     }
@@ -337,7 +404,12 @@ impl PlaybookFields {
             change_note: form.get("change_note").to_owned(),
             steps: step_rows(form)
                 .into_iter()
-                .map(|(action, role)| StepRow { row: 0, action, role, errors: ErrorsVm::default() })
+                .map(|(action, role)| StepRow {
+                    row: 0,
+                    action,
+                    role,
+                    errors: ErrorsVm::default(),
+                })
                 .collect(),
         }
     }
@@ -347,7 +419,8 @@ impl PlaybookFields {
         for (i, row) in self.steps.iter_mut().enumerate() {
             row.errors = row_errors(errors, "steps", i);
         }
-        self.steps.extend((0..EXTRA_ROWS).map(|_| StepRow::default()));
+        self.steps
+            .extend((0..EXTRA_ROWS).map(|_| StepRow::default()));
         for (i, row) in self.steps.iter_mut().enumerate() {
             row.row = i + 1;
         }
@@ -371,7 +444,9 @@ fn step_rows(form: &FormData) -> Vec<(String, String)> {
 pub fn playbook_draft(form: &FormData) -> (PlaybookDraft, FieldErrors) {
     let mut r = FormReader::new(form);
     let draft = PlaybookDraft {
-        category: r.choice::<IncidentCategory>("category").unwrap_or(IncidentCategory::Other),
+        category: r
+            .choice::<IncidentCategory>("category")
+            .unwrap_or(IncidentCategory::Other),
         title: r.text("title"),
         steps: step_rows(form)
             .into_iter()
@@ -417,12 +492,22 @@ pub struct PlaybookFormVm {
     pub categories: Vec<&'static str>,
 }
 
-fn playbook_form_vm(system: &System, existing: Option<&Playbook>, form: PlaybookFields, errors: &FieldErrors) -> PlaybookFormVm {
+fn playbook_form_vm(
+    system: &System,
+    existing: Option<&Playbook>,
+    form: PlaybookFields,
+    errors: &FieldErrors,
+) -> PlaybookFormVm {
     PlaybookFormVm {
         is_new: existing.is_none(),
-        action: existing
-            .map_or_else(|| format!("/systems/{}/playbooks", system.id), |p| format!("/playbooks/{}/edit", p.id)),
-        cancel: existing.map_or_else(|| format!("/systems/{}", system.id), |p| format!("/playbooks/{}", p.id)),
+        action: existing.map_or_else(
+            || format!("/systems/{}/playbooks", system.id),
+            |p| format!("/playbooks/{}/edit", p.id),
+        ),
+        cancel: existing.map_or_else(
+            || format!("/systems/{}", system.id),
+            |p| format!("/playbooks/{}", p.id),
+        ),
         system_id: system.id.to_string(),
         system_name: system.name.clone(),
         version: existing.map_or(0, |p| p.version),
@@ -433,7 +518,11 @@ fn playbook_form_vm(system: &System, existing: Option<&Playbook>, form: Playbook
 }
 
 fn form_title(existing: Option<&Playbook>) -> &'static str {
-    if existing.is_some() { "playbook-edit-title" } else { "playbook-new-title" }
+    if existing.is_some() {
+        "playbook-edit-title"
+    } else {
+        "playbook-new-title"
+    }
 }
 
 fn refused(
@@ -445,19 +534,47 @@ fn refused(
     errors: &FieldErrors,
 ) -> Response {
     let vm = playbook_form_vm(system, existing, PlaybookFields::from_form(form), errors);
-    render_status(state, ctx, StatusCode::UNPROCESSABLE_ENTITY, "pages/playbook_form", form_title(existing), "playbooks", &vm)
+    render_status(
+        state,
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/playbook_form",
+        form_title(existing),
+        "playbooks",
+        &vm,
+    )
 }
 
-async fn new_playbook(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn new_playbook(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let system = store::systems::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
+    let system = store::systems::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     // Offer the first category the system has no playbook for yet.
     let taken: Vec<IncidentCategory> = system.playbooks.iter().map(|p| p.category).collect();
-    let category = IncidentCategory::ALL.iter().find(|c| !taken.contains(c)).copied().unwrap_or(IncidentCategory::Other);
-    let fields = PlaybookFields { category: category.code().to_owned(), ..Default::default() };
+    let category = IncidentCategory::ALL
+        .iter()
+        .find(|c| !taken.contains(c))
+        .copied()
+        .unwrap_or(IncidentCategory::Other);
+    let fields = PlaybookFields {
+        category: category.code().to_owned(),
+        ..Default::default()
+    };
     let vm = playbook_form_vm(&system, None, fields, &FieldErrors::new());
-    Ok(render(&state, &ctx, "pages/playbook_form", form_title(None), "playbooks", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/playbook_form",
+        form_title(None),
+        "playbooks",
+        &vm,
+    ))
 }
 
 async fn create_playbook(
@@ -468,7 +585,9 @@ async fn create_playbook(
 ) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let system = store::systems::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
+    let system = store::systems::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let draft = match checked_playbook(&form) {
         Ok(d) => d,
         Err(errors) => return Ok(refused(&state, &ctx, &system, None, &form, &errors)),
@@ -485,15 +604,35 @@ async fn create_playbook(
 async fn load(state: &AppState, ctx: &PageCtx, id: &str) -> Result<(Playbook, System), PageError> {
     let me = require_editor(ctx)?;
     let id = parse_id(ctx, id)?;
-    let p = store::playbooks::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
-    let system = store::systems::get(&state.db, &me.scope, p.system_id).await.map_err(|e| ctx.fail(e))?;
+    let p = store::playbooks::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let system = store::systems::get(&state.db, &me.scope, p.system_id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok((p, system))
 }
 
-async fn edit_playbook(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn edit_playbook(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let (p, system) = load(&state, &ctx, &id).await?;
-    let vm = playbook_form_vm(&system, Some(&p), PlaybookFields::of(&p), &FieldErrors::new());
-    Ok(render(&state, &ctx, "pages/playbook_form", form_title(Some(&p)), "playbooks", &vm))
+    let vm = playbook_form_vm(
+        &system,
+        Some(&p),
+        PlaybookFields::of(&p),
+        &FieldErrors::new(),
+    );
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/playbook_form",
+        form_title(Some(&p)),
+        "playbooks",
+        &vm,
+    ))
 }
 
 async fn save_playbook(
@@ -508,7 +647,8 @@ async fn save_playbook(
         Ok(d) => d,
         Err(errors) => return Ok(refused(&state, &ctx, &system, Some(&p), &form, &errors)),
     };
-    match store::playbooks::save_version(&state.db, &me.scope, p.id, &draft, Some(me.user.id)).await {
+    match store::playbooks::save_version(&state.db, &me.scope, p.id, &draft, Some(me.user.id)).await
+    {
         Ok(saved) => Ok(Redirect::to(&format!("/playbooks/{}", saved.id)).into_response()),
         Err(e) => {
             let errors = store_field_errors(&ctx, e)?;

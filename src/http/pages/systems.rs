@@ -14,12 +14,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{
-    FormReader, LEVELS, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor, roll_up, store_field_errors,
+    FormReader, LEVELS, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor,
+    roll_up, store_field_errors,
 };
 use super::form::FormData;
 use super::{ErrorsVm, PageCtx, PageError, render, render_status};
 use crate::domain::registry::{Dossier, SystemDraft, validate_system};
-use crate::domain::{DossierStatus, FieldErrors, SecurityLevel, Sector, SystemType};
+use crate::domain::{DossierStatus, FieldErrors, Sector, SecurityLevel, SystemType};
 use crate::state::AppState;
 use crate::store::systems::{System, SystemFilter};
 use crate::store::{self, Page};
@@ -34,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/systems/new", get(new_system))
         .route("/systems/{id}", get(show_system))
         .route("/systems/{id}/edit", get(edit_system).post(update_system))
-        .route("/systems/{id}/delete", get(confirm_delete_system).post(delete_system))
+        .route(
+            "/systems/{id}/delete",
+            get(confirm_delete_system).post(delete_system),
+        )
 }
 
 // ---------------------------------------------------------------- list
@@ -65,7 +69,11 @@ impl SystemListQuery {
     fn filter(&self) -> SystemFilter {
         SystemFilter {
             org_id: self.org_id.parse().ok(),
-            level: self.level.parse::<i64>().ok().and_then(|l| SecurityLevel::new(l).ok()),
+            level: self
+                .level
+                .parse::<i64>()
+                .ok()
+                .and_then(|l| SecurityLevel::new(l).ok()),
             min_level: None,
             sector: self.sector.parse().ok(),
             stale: match self.stale.as_str() {
@@ -88,17 +96,28 @@ impl SystemListQuery {
             ("lacking", self.lacking.as_str()),
             ("q", self.q.as_str()),
         ];
-        let mut kept: Vec<(&str, String)> =
-            pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let mut kept: Vec<(&str, String)> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect();
         kept.push(("after", cursor.to_string()));
         let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
         format!("/systems?{query}")
     }
 
     fn is_filtered(&self) -> bool {
-        [&self.org_id, &self.level, &self.sector, &self.stale, &self.lacking, &self.q, &self.after]
-            .iter()
-            .any(|v| !v.is_empty())
+        [
+            &self.org_id,
+            &self.level,
+            &self.sector,
+            &self.stale,
+            &self.lacking,
+            &self.q,
+            &self.after,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
     }
 }
 
@@ -164,11 +183,19 @@ async fn list_systems(
     Query(query): Query<SystemListQuery>,
 ) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
-    let page = Page { after: query.after.parse().ok(), limit: PAGE_SIZE };
-    let (systems, next) =
-        store::systems::list(&state.db, &me.scope, &query.filter(), page).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
+    let page = Page {
+        after: query.after.parse().ok(),
+        limit: PAGE_SIZE,
+    };
+    let (systems, next) = store::systems::list(&state.db, &me.scope, &query.filter(), page)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = SystemsVm {
         filtered: query.is_filtered(),
         rows: systems.iter().map(|s| row(s, &names)).collect(),
@@ -179,7 +206,14 @@ async fn list_systems(
         sectors: codes(Sector::ALL, Sector::code),
         may_edit: me.user.role.may_edit_registry(),
     };
-    Ok(render(&state, &ctx, "pages/systems", "systems-title", "systems", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/systems",
+        "systems-title",
+        "systems",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- detail
@@ -220,11 +254,19 @@ pub struct SystemVm {
     pub may_edit: bool,
 }
 
-async fn show_system(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn show_system(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
     let id = parse_id(&ctx, &id)?;
-    let s = store::systems::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
+    let s = store::systems::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = SystemVm {
         id: s.id.to_string(),
         name: s.name.clone(),
@@ -260,7 +302,14 @@ async fn show_system(State(state): State<AppState>, ctx: PageCtx, Path(id): Path
         lacking: s.lacks_current_playbook(),
         may_edit: me.user.role.may_edit_registry(),
     };
-    Ok(render(&state, &ctx, "pages/system", "system-title", "systems", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/system",
+        "system-title",
+        "systems",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- form
@@ -363,13 +412,16 @@ pub fn system_draft(form: &FormData) -> (SystemDraft, FieldErrors) {
             None
         }
         Err(_) => {
-            r.errors.add("level", "level_range", "must be between 1 and 5");
+            r.errors
+                .add("level", "level_range", "must be between 1 and 5");
             None
         }
     };
     let system_type = r.choice::<SystemType>("system_type");
     let dossier = Dossier {
-        status: r.opt_choice::<DossierStatus>("dossier.status").unwrap_or(DossierStatus::Drafting),
+        status: r
+            .opt_choice::<DossierStatus>("dossier.status")
+            .unwrap_or(DossierStatus::Drafting),
         submitted_on: r.date("dossier.submitted_on"),
         appraised_on: r.date("dossier.appraised_on"),
         approved_on: r.date("dossier.approved_on"),
@@ -412,16 +464,27 @@ async fn form_vm(
     mut errors: FieldErrors,
 ) -> Result<SystemFormVm, PageError> {
     let me = ctx.require_user()?;
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
-    let all = store::orgs::list(&state.db, &store::Scope::All).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let all = store::orgs::list(&state.db, &store::Scope::All)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     roll_up(&mut errors, "domains");
     roll_up(&mut errors, "public_ips");
     Ok(SystemFormVm {
         is_new: existing.is_none(),
-        action: existing.map_or_else(|| "/systems".to_owned(), |s| format!("/systems/{}/edit", s.id)),
+        action: existing.map_or_else(
+            || "/systems".to_owned(),
+            |s| format!("/systems/{}/edit", s.id),
+        ),
         cancel: existing.map_or_else(|| "/systems".to_owned(), |s| format!("/systems/{}", s.id)),
-        org_name: existing.and_then(|s| names.get(&s.org_id).cloned()).unwrap_or_default(),
+        org_name: existing
+            .and_then(|s| names.get(&s.org_id).cloned())
+            .unwrap_or_default(),
         form,
         errors: ErrorsVm::from(&errors),
         orgs: org_tree(&orgs),
@@ -434,7 +497,11 @@ async fn form_vm(
 }
 
 fn form_title(existing: Option<&System>) -> &'static str {
-    if existing.is_some() { "system-edit-title" } else { "system-new-title" }
+    if existing.is_some() {
+        "system-edit-title"
+    } else {
+        "system-new-title"
+    }
 }
 
 async fn new_system(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
@@ -445,7 +512,14 @@ async fn new_system(State(state): State<AppState>, ctx: PageCtx) -> Result<Respo
         ..Default::default()
     };
     let vm = form_vm(&state, &ctx, None, fields, FieldErrors::new()).await?;
-    Ok(render(&state, &ctx, "pages/system_form", form_title(None), "systems", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/system_form",
+        form_title(None),
+        "systems",
+        &vm,
+    ))
 }
 
 async fn refused(
@@ -456,10 +530,22 @@ async fn refused(
     errors: FieldErrors,
 ) -> Result<Response, PageError> {
     let vm = form_vm(state, ctx, existing, SystemFields::from_form(form), errors).await?;
-    Ok(render_status(state, ctx, StatusCode::UNPROCESSABLE_ENTITY, "pages/system_form", form_title(existing), "systems", &vm))
+    Ok(render_status(
+        state,
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/system_form",
+        form_title(existing),
+        "systems",
+        &vm,
+    ))
 }
 
-async fn create_system(State(state): State<AppState>, ctx: PageCtx, form: FormData) -> Result<Response, PageError> {
+async fn create_system(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    form: FormData,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let draft = match checked_draft(&form) {
         Ok(d) => d,
@@ -475,12 +561,32 @@ async fn create_system(State(state): State<AppState>, ctx: PageCtx, form: FormDa
     }
 }
 
-async fn edit_system(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn edit_system(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let s = store::systems::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
-    let vm = form_vm(&state, &ctx, Some(&s), SystemFields::of(&s), FieldErrors::new()).await?;
-    Ok(render(&state, &ctx, "pages/system_form", form_title(Some(&s)), "systems", &vm))
+    let s = store::systems::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let vm = form_vm(
+        &state,
+        &ctx,
+        Some(&s),
+        SystemFields::of(&s),
+        FieldErrors::new(),
+    )
+    .await?;
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/system_form",
+        form_title(Some(&s)),
+        "systems",
+        &vm,
+    ))
 }
 
 async fn update_system(
@@ -491,7 +597,9 @@ async fn update_system(
 ) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let current = store::systems::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
+    let current = store::systems::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let mut draft = match checked_draft(&form) {
         Ok(d) => d,
         Err(errors) => return refused(&state, &ctx, Some(&current), &form, errors).await,
@@ -528,7 +636,9 @@ async fn confirm_delete_system(
 ) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let s = store::systems::get(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
+    let s = store::systems::get(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = ConfirmDeleteVm {
         question: "system-delete-question",
         name: s.name.clone(),
@@ -536,7 +646,14 @@ async fn confirm_delete_system(
         action: format!("/systems/{}/delete", s.id),
         cancel: format!("/systems/{}", s.id),
     };
-    Ok(render(&state, &ctx, "pages/confirm_delete", "system-delete-title", "systems", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/confirm_delete",
+        "system-delete-title",
+        "systems",
+        &vm,
+    ))
 }
 
 async fn delete_system(
@@ -547,6 +664,8 @@ async fn delete_system(
 ) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    store::systems::delete(&state.db, &me.scope, id).await.map_err(|e| ctx.fail(e))?;
+    store::systems::delete(&state.db, &me.scope, id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(Redirect::to("/systems").into_response())
 }

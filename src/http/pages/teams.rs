@@ -15,16 +15,19 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::common::{
-    EXTRA_ROWS, FormReader, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor, roll_up, row_errors,
-    store_field_errors,
+    EXTRA_ROWS, FormReader, OrgOption, codes, form_date, merge, org_tree, parse_id, require_editor,
+    roll_up, row_errors, store_field_errors,
 };
 use super::form::FormData;
 use super::systems::ConfirmDeleteVm;
 use super::{ErrorsVm, PageCtx, PageError, render, render_status};
 use crate::domain::registry::{
-    Certificate, Contact, MINIMUM_QUALIFIED_EXPERTS, MemberDraft, TeamDraft, validate_member, validate_team,
+    Certificate, Contact, MINIMUM_QUALIFIED_EXPERTS, MemberDraft, TeamDraft, validate_member,
+    validate_team,
 };
-use crate::domain::{CertificateScope, DegreeLevel, Employment, ExpertGroup, FieldErrors, FieldOfStudy, Side};
+use crate::domain::{
+    CertificateScope, DegreeLevel, Employment, ExpertGroup, FieldErrors, FieldOfStudy, Side,
+};
 use crate::state::AppState;
 use crate::store::teams::{Member, Team, TeamFilter};
 use crate::store::{self, Page};
@@ -40,8 +43,14 @@ pub fn router() -> Router<AppState> {
         .route("/teams/{id}/edit", get(edit_team).post(update_team))
         .route("/teams/{id}/members", axum::routing::post(add_member))
         .route("/teams/{id}/members/new", get(new_member))
-        .route("/teams/{id}/members/{mid}/edit", get(edit_member).post(update_member))
-        .route("/teams/{id}/members/{mid}/delete", get(confirm_delete_member).post(delete_member))
+        .route(
+            "/teams/{id}/members/{mid}/edit",
+            get(edit_member).post(update_member),
+        )
+        .route(
+            "/teams/{id}/members/{mid}/delete",
+            get(confirm_delete_member).post(delete_member),
+        )
 }
 
 fn today() -> NaiveDate {
@@ -76,14 +85,21 @@ impl TeamListQuery {
     }
 
     fn next_link(&self, cursor: Uuid) -> String {
-        let mut kept: Vec<(&str, String)> =
-            [("org_id", &self.org_id), ("side", &self.side), ("below", &self.below), ("q", &self.q)]
-                .iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| (*k, (*v).clone()))
-                .collect();
+        let mut kept: Vec<(&str, String)> = [
+            ("org_id", &self.org_id),
+            ("side", &self.side),
+            ("below", &self.below),
+            ("q", &self.q),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, (*v).clone()))
+        .collect();
         kept.push(("after", cursor.to_string()));
-        format!("/teams?{}", serde_urlencoded::to_string(&kept).unwrap_or_default())
+        format!(
+            "/teams?{}",
+            serde_urlencoded::to_string(&kept).unwrap_or_default()
+        )
     }
 }
 
@@ -134,11 +150,19 @@ async fn list_teams(
     Query(query): Query<TeamListQuery>,
 ) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
-    let page = Page { after: query.after.parse().ok(), limit: PAGE_SIZE };
-    let (teams, next) =
-        store::teams::list(&state.db, &me.scope, &query.filter(), page, today()).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
+    let page = Page {
+        after: query.after.parse().ok(),
+        limit: PAGE_SIZE,
+    };
+    let (teams, next) = store::teams::list(&state.db, &me.scope, &query.filter(), page, today())
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = TeamsVm {
         rows: teams.iter().map(|t| team_row(t, &names)).collect(),
         next: next.map(|c| query.next_link(c)),
@@ -148,7 +172,14 @@ async fn list_teams(
         minimum: MINIMUM_QUALIFIED_EXPERTS,
         may_edit: me.user.role.may_edit_registry(),
     };
-    Ok(render(&state, &ctx, "pages/teams", "teams-title", "teams", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/teams",
+        "teams-title",
+        "teams",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- detail
@@ -228,13 +259,23 @@ fn member_row(m: &Member, today: NaiveDate) -> MemberRowVm {
     }
 }
 
-async fn show_team(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn show_team(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = ctx.require_user()?.clone();
     let id = parse_id(&ctx, &id)?;
     let today = today();
-    let t = store::teams::get(&state.db, &me.scope, id, today).await.map_err(|e| ctx.fail(e))?;
-    let members = store::teams::members(&state.db, &me.scope, id, today).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
+    let t = store::teams::get(&state.db, &me.scope, id, today)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let members = store::teams::members(&state.db, &me.scope, id, today)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let vm = TeamVm {
         id: t.id.to_string(),
         name: t.name.clone(),
@@ -256,7 +297,14 @@ async fn show_team(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<S
         updated_at: t.updated_at.to_rfc3339(),
         may_edit: me.user.role.may_edit_registry(),
     };
-    Ok(render(&state, &ctx, "pages/team", "team-title", "teams", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/team",
+        "team-title",
+        "teams",
+        &vm,
+    ))
 }
 
 // ---------------------------------------------------------------- team form
@@ -271,18 +319,30 @@ pub struct ContactFields {
 
 impl ContactFields {
     fn of(c: Option<&Contact>) -> Self {
-        c.map(|c| ContactFields { name: c.name.clone(), title: c.title.clone(), phone: c.phone.clone(), email: c.email.clone() })
-            .unwrap_or_default()
+        c.map(|c| ContactFields {
+            name: c.name.clone(),
+            title: c.title.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+        })
+        .unwrap_or_default()
     }
 
     fn from_form(form: &FormData, prefix: &str) -> Self {
         let g = |n: &str| form.get(&format!("{prefix}.{n}")).to_owned();
-        ContactFields { name: g("name"), title: g("title"), phone: g("phone"), email: g("email") }
+        ContactFields {
+            name: g("name"),
+            title: g("title"),
+            phone: g("phone"),
+            email: g("email"),
+        }
     }
 
     /// A contact with every field empty is no contact.
     fn to_contact(&self) -> Option<Contact> {
-        let all_empty = [&self.name, &self.title, &self.phone, &self.email].iter().all(|v| v.trim().is_empty());
+        let all_empty = [&self.name, &self.title, &self.phone, &self.email]
+            .iter()
+            .all(|v| v.trim().is_empty());
         (!all_empty).then(|| Contact {
             name: self.name.clone(),
             title: self.title.clone(),
@@ -384,13 +444,19 @@ async fn team_form_vm(
     errors: &FieldErrors,
 ) -> Result<TeamFormVm, PageError> {
     let me = ctx.require_user()?;
-    let orgs = store::orgs::list(&state.db, &me.scope).await.map_err(|e| ctx.fail(e))?;
-    let names = store::orgs::names(&state.db).await.map_err(|e| ctx.fail(e))?;
+    let orgs = store::orgs::list(&state.db, &me.scope)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let names = store::orgs::names(&state.db)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(TeamFormVm {
         is_new: existing.is_none(),
         action: existing.map_or_else(|| "/teams".to_owned(), |t| format!("/teams/{}/edit", t.id)),
         cancel: existing.map_or_else(|| "/teams".to_owned(), |t| format!("/teams/{}", t.id)),
-        org_name: existing.and_then(|t| names.get(&t.org_id).cloned()).unwrap_or_default(),
+        org_name: existing
+            .and_then(|t| names.get(&t.org_id).cloned())
+            .unwrap_or_default(),
         form,
         errors: ErrorsVm::from(errors),
         orgs: org_tree(&orgs),
@@ -399,7 +465,11 @@ async fn team_form_vm(
 }
 
 fn team_title(existing: Option<&Team>) -> &'static str {
-    if existing.is_some() { "team-edit-title" } else { "team-new-title" }
+    if existing.is_some() {
+        "team-edit-title"
+    } else {
+        "team-new-title"
+    }
 }
 
 async fn team_refused(
@@ -410,17 +480,40 @@ async fn team_refused(
     errors: &FieldErrors,
 ) -> Result<Response, PageError> {
     let vm = team_form_vm(state, ctx, existing, TeamFields::from_form(form), errors).await?;
-    Ok(render_status(state, ctx, StatusCode::UNPROCESSABLE_ENTITY, "pages/team_form", team_title(existing), "teams", &vm))
+    Ok(render_status(
+        state,
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/team_form",
+        team_title(existing),
+        "teams",
+        &vm,
+    ))
 }
 
 async fn new_team(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
-    let fields = TeamFields { org_id: me.user.org_id.to_string(), side: Side::Blue.code().to_owned(), ..Default::default() };
+    let fields = TeamFields {
+        org_id: me.user.org_id.to_string(),
+        side: Side::Blue.code().to_owned(),
+        ..Default::default()
+    };
     let vm = team_form_vm(&state, &ctx, None, fields, &FieldErrors::new()).await?;
-    Ok(render(&state, &ctx, "pages/team_form", team_title(None), "teams", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/team_form",
+        team_title(None),
+        "teams",
+        &vm,
+    ))
 }
 
-async fn create_team(State(state): State<AppState>, ctx: PageCtx, form: FormData) -> Result<Response, PageError> {
+async fn create_team(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    form: FormData,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let draft = match checked_team(&form) {
         Ok(d) => d,
@@ -436,12 +529,32 @@ async fn create_team(State(state): State<AppState>, ctx: PageCtx, form: FormData
     }
 }
 
-async fn edit_team(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn edit_team(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let t = store::teams::get(&state.db, &me.scope, id, today()).await.map_err(|e| ctx.fail(e))?;
-    let vm = team_form_vm(&state, &ctx, Some(&t), TeamFields::of(&t), &FieldErrors::new()).await?;
-    Ok(render(&state, &ctx, "pages/team_form", team_title(Some(&t)), "teams", &vm))
+    let t = store::teams::get(&state.db, &me.scope, id, today())
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let vm = team_form_vm(
+        &state,
+        &ctx,
+        Some(&t),
+        TeamFields::of(&t),
+        &FieldErrors::new(),
+    )
+    .await?;
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/team_form",
+        team_title(Some(&t)),
+        "teams",
+        &vm,
+    ))
 }
 
 async fn update_team(
@@ -452,7 +565,9 @@ async fn update_team(
 ) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let current = store::teams::get(&state.db, &me.scope, id, today()).await.map_err(|e| ctx.fail(e))?;
+    let current = store::teams::get(&state.db, &me.scope, id, today())
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let mut draft = match checked_team(&form) {
         Ok(d) => d,
         Err(errors) => return team_refused(&state, &ctx, Some(&current), &form, &errors).await,
@@ -484,7 +599,15 @@ pub struct CertificateRow {
 
 impl CertificateRow {
     fn is_empty(&self) -> bool {
-        [&self.name, &self.issuer, &self.scope, &self.issued_on, &self.expires_on].iter().all(|v| v.trim().is_empty())
+        [
+            &self.name,
+            &self.issuer,
+            &self.scope,
+            &self.issued_on,
+            &self.expires_on,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
     }
 }
 
@@ -506,9 +629,19 @@ impl MemberFields {
             full_name: m.full_name.clone(),
             title: m.title.clone(),
             employment: m.employment.code().to_owned(),
-            field_of_study: m.field_of_study.map(|f| f.code().to_owned()).unwrap_or_default(),
-            degree_level: m.degree_level.map(|f| f.code().to_owned()).unwrap_or_default(),
-            expert_groups: m.expert_groups.iter().map(|g| g.code().to_owned()).collect(),
+            field_of_study: m
+                .field_of_study
+                .map(|f| f.code().to_owned())
+                .unwrap_or_default(),
+            degree_level: m
+                .degree_level
+                .map(|f| f.code().to_owned())
+                .unwrap_or_default(),
+            expert_groups: m
+                .expert_groups
+                .iter()
+                .map(|g| g.code().to_owned())
+                .collect(),
             skills: m.skills.join("\n"),
             certificates: m
                 .certificates
@@ -533,7 +666,11 @@ impl MemberFields {
             employment: form.get("employment").to_owned(),
             field_of_study: form.get("field_of_study").to_owned(),
             degree_level: form.get("degree_level").to_owned(),
-            expert_groups: form.all("expert_groups").into_iter().map(str::to_owned).collect(),
+            expert_groups: form
+                .all("expert_groups")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             skills: form.get("skills").to_owned(),
             certificates: certificate_rows(form),
         }
@@ -545,7 +682,8 @@ impl MemberFields {
         for (i, row) in self.certificates.iter_mut().enumerate() {
             row.errors = row_errors(errors, "certificates", i);
         }
-        self.certificates.extend((0..EXTRA_ROWS).map(|_| CertificateRow::default()));
+        self.certificates
+            .extend((0..EXTRA_ROWS).map(|_| CertificateRow::default()));
         for (i, row) in self.certificates.iter_mut().enumerate() {
             row.row = i + 1;
         }
@@ -555,9 +693,21 @@ impl MemberFields {
 
 /// The certificate rows that have anything in them, in form order.
 fn certificate_rows(form: &FormData) -> Vec<CertificateRow> {
-    let cols = ["cert.name", "cert.issuer", "cert.scope", "cert.issued_on", "cert.expires_on"].map(|c| form.all(c));
+    let cols = [
+        "cert.name",
+        "cert.issuer",
+        "cert.scope",
+        "cert.issued_on",
+        "cert.expires_on",
+    ]
+    .map(|c| form.all(c));
     let rows = cols.iter().map(Vec::len).max().unwrap_or(0);
-    let at = |col: usize, i: usize| cols[col].get(i).map(|v| (*v).to_owned()).unwrap_or_default();
+    let at = |col: usize, i: usize| {
+        cols[col]
+            .get(i)
+            .map(|v| (*v).to_owned())
+            .unwrap_or_default()
+    };
     (0..rows)
         .map(|i| CertificateRow {
             row: 0,
@@ -595,7 +745,11 @@ pub fn member_draft(form: &FormData, user_id: Option<Uuid>) -> (MemberDraft, Fie
     let mut certificates = Vec::new();
     for (i, row) in certificate_rows(form).iter().enumerate() {
         let scope = if row.scope.trim().is_empty() {
-            r.errors.add(format!("certificates.{i}.scope"), "required", "must be chosen");
+            r.errors.add(
+                format!("certificates.{i}.scope"),
+                "required",
+                "must be chosen",
+            );
             None
         } else {
             r.code::<CertificateScope>(&format!("certificates.{i}.scope"), row.scope.trim())
@@ -614,7 +768,9 @@ pub fn member_draft(form: &FormData, user_id: Option<Uuid>) -> (MemberDraft, Fie
         full_name: r.text("full_name"),
         title: r.text("title"),
         user_id,
-        employment: r.choice::<Employment>("employment").unwrap_or(Employment::InHouse),
+        employment: r
+            .choice::<Employment>("employment")
+            .unwrap_or(Employment::InHouse),
         field_of_study: r.opt_choice::<FieldOfStudy>("field_of_study"),
         degree_level: r.opt_choice::<DegreeLevel>("degree_level"),
         expert_groups: r.choices::<ExpertGroup>("expert_groups"),
@@ -636,13 +792,20 @@ fn checked_member(form: &FormData, user_id: Option<Uuid>) -> Result<MemberDraft,
     }
 }
 
-fn member_form_vm(team: &Team, existing: Option<&Member>, form: MemberFields, errors: &FieldErrors) -> MemberFormVm {
+fn member_form_vm(
+    team: &Team,
+    existing: Option<&Member>,
+    form: MemberFields,
+    errors: &FieldErrors,
+) -> MemberFormVm {
     let mut shown = errors.clone();
     roll_up(&mut shown, "skills");
     MemberFormVm {
         is_new: existing.is_none(),
-        action: existing
-            .map_or_else(|| format!("/teams/{}/members", team.id), |m| format!("/teams/{}/members/{}/edit", team.id, m.id)),
+        action: existing.map_or_else(
+            || format!("/teams/{}/members", team.id),
+            |m| format!("/teams/{}/members/{}/edit", team.id, m.id),
+        ),
         cancel: format!("/teams/{}", team.id),
         team_id: team.id.to_string(),
         team_name: team.name.clone(),
@@ -657,7 +820,11 @@ fn member_form_vm(team: &Team, existing: Option<&Member>, form: MemberFields, er
 }
 
 fn member_title(existing: Option<&Member>) -> &'static str {
-    if existing.is_some() { "member-edit-title" } else { "member-new-title" }
+    if existing.is_some() {
+        "member-edit-title"
+    } else {
+        "member-new-title"
+    }
 }
 
 fn member_refused(
@@ -669,16 +836,40 @@ fn member_refused(
     errors: &FieldErrors,
 ) -> Response {
     let vm = member_form_vm(team, existing, MemberFields::from_form(form), errors);
-    render_status(state, ctx, StatusCode::UNPROCESSABLE_ENTITY, "pages/member_form", member_title(existing), "teams", &vm)
+    render_status(
+        state,
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/member_form",
+        member_title(existing),
+        "teams",
+        &vm,
+    )
 }
 
-async fn new_member(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn new_member(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
-    let team = store::teams::get(&state.db, &me.scope, id, today()).await.map_err(|e| ctx.fail(e))?;
-    let fields = MemberFields { employment: Employment::InHouse.code().to_owned(), ..Default::default() };
+    let team = store::teams::get(&state.db, &me.scope, id, today())
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let fields = MemberFields {
+        employment: Employment::InHouse.code().to_owned(),
+        ..Default::default()
+    };
     let vm = member_form_vm(&team, None, fields, &FieldErrors::new());
-    Ok(render(&state, &ctx, "pages/member_form", member_title(None), "teams", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/member_form",
+        member_title(None),
+        "teams",
+        &vm,
+    ))
 }
 
 async fn add_member(
@@ -690,7 +881,9 @@ async fn add_member(
     let me = require_editor(&ctx)?;
     let id = parse_id(&ctx, &id)?;
     let today = today();
-    let team = store::teams::get(&state.db, &me.scope, id, today).await.map_err(|e| ctx.fail(e))?;
+    let team = store::teams::get(&state.db, &me.scope, id, today)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let draft = match checked_member(&form, None) {
         Ok(d) => d,
         Err(errors) => return Ok(member_refused(&state, &ctx, &team, None, &form, &errors)),
@@ -704,13 +897,22 @@ async fn add_member(
     }
 }
 
-async fn load_member(state: &AppState, ctx: &PageCtx, id: &str, mid: &str) -> Result<(Team, Member), PageError> {
+async fn load_member(
+    state: &AppState,
+    ctx: &PageCtx,
+    id: &str,
+    mid: &str,
+) -> Result<(Team, Member), PageError> {
     let me = require_editor(ctx)?;
     let id = parse_id(ctx, id)?;
     let mid = parse_id(ctx, mid)?;
     let today = today();
-    let team = store::teams::get(&state.db, &me.scope, id, today).await.map_err(|e| ctx.fail(e))?;
-    let member = store::teams::get_member(&state.db, &me.scope, id, mid, today).await.map_err(|e| ctx.fail(e))?;
+    let team = store::teams::get(&state.db, &me.scope, id, today)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let member = store::teams::get_member(&state.db, &me.scope, id, mid, today)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok((team, member))
 }
 
@@ -720,8 +922,20 @@ async fn edit_member(
     Path((id, mid)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (team, member) = load_member(&state, &ctx, &id, &mid).await?;
-    let vm = member_form_vm(&team, Some(&member), MemberFields::of(&member), &FieldErrors::new());
-    Ok(render(&state, &ctx, "pages/member_form", member_title(Some(&member)), "teams", &vm))
+    let vm = member_form_vm(
+        &team,
+        Some(&member),
+        MemberFields::of(&member),
+        &FieldErrors::new(),
+    );
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/member_form",
+        member_title(Some(&member)),
+        "teams",
+        &vm,
+    ))
 }
 
 async fn update_member(
@@ -734,13 +948,31 @@ async fn update_member(
     let me = require_editor(&ctx)?;
     let draft = match checked_member(&form, member.user_id) {
         Ok(d) => d,
-        Err(errors) => return Ok(member_refused(&state, &ctx, &team, Some(&member), &form, &errors)),
+        Err(errors) => {
+            return Ok(member_refused(
+                &state,
+                &ctx,
+                &team,
+                Some(&member),
+                &form,
+                &errors,
+            ));
+        }
     };
-    match store::teams::update_member(&state.db, &me.scope, team.id, member.id, &draft, today()).await {
+    match store::teams::update_member(&state.db, &me.scope, team.id, member.id, &draft, today())
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/teams/{}#members", team.id)).into_response()),
         Err(e) => {
             let errors = store_field_errors(&ctx, e)?;
-            Ok(member_refused(&state, &ctx, &team, Some(&member), &form, &errors))
+            Ok(member_refused(
+                &state,
+                &ctx,
+                &team,
+                Some(&member),
+                &form,
+                &errors,
+            ))
         }
     }
 }
@@ -758,7 +990,14 @@ async fn confirm_delete_member(
         action: format!("/teams/{}/members/{}/delete", team.id, member.id),
         cancel: format!("/teams/{}", team.id),
     };
-    Ok(render(&state, &ctx, "pages/confirm_delete", "member-delete-title", "teams", &vm))
+    Ok(render(
+        &state,
+        &ctx,
+        "pages/confirm_delete",
+        "member-delete-title",
+        "teams",
+        &vm,
+    ))
 }
 
 async fn delete_member(
@@ -769,6 +1008,8 @@ async fn delete_member(
 ) -> Result<Response, PageError> {
     let (team, member) = load_member(&state, &ctx, &id, &mid).await?;
     let me = require_editor(&ctx)?;
-    store::teams::delete_member(&state.db, &me.scope, team.id, member.id).await.map_err(|e| ctx.fail(e))?;
+    store::teams::delete_member(&state.db, &me.scope, team.id, member.id)
+        .await
+        .map_err(|e| ctx.fail(e))?;
     Ok(Redirect::to(&format!("/teams/{}#members", team.id)).into_response())
 }
