@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use cyberdrill::domain::registry::Contact;
 use cyberdrill::domain::{FieldErrors, Role};
 use cyberdrill::http::pages::common::OrgOption;
+use cyberdrill::http::pages::form::FormExpiredVm;
 use cyberdrill::http::pages::{
     ErrorVm, ErrorsVm, auth::LoginVm, home, orgs, playbooks, systems, teams,
 };
@@ -506,7 +507,7 @@ async fn a_form_without_a_valid_csrf_token_is_refused_and_stores_nothing() {
         ("system_type", "internal"),
     ];
 
-    let (forged, _, _) = browser
+    let (forged, _, page) = browser
         .post_raw(
             "/systems",
             &[
@@ -519,6 +520,7 @@ async fn a_form_without_a_valid_csrf_token_is_refused_and_stores_nothing() {
     let (absent, _, _) = browser.post_raw("/systems", &valid).await;
 
     assert_eq!(forged, StatusCode::FORBIDDEN);
+    assert!(page.contains("Biểu mẫu đã hết hạn"), "{page}");
     assert_eq!(absent, StatusCode::FORBIDDEN);
     assert_eq!(system_count(&app, &btc).await, 0);
 }
@@ -862,6 +864,10 @@ fn samples() -> BTreeMap<&'static str, Value> {
             code: "not_found",
         })
         .unwrap(),
+    );
+    s.insert(
+        "pages/form_expired",
+        serde_json::to_value(FormExpiredVm {}).unwrap(),
     );
     s.insert(
         "pages/home",

@@ -2,11 +2,14 @@
 //! token is checked, and handlers read fields by name, collecting problems to show
 //! beside the fields.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
+use super::{PageCtx, render_status};
 use crate::auth::session::{CSRF_FIELD, form_token_matches};
+use crate::state::AppState;
 
 /// The fields of a submitted form, in order. Repeated names (checkboxes, list rows)
 /// keep every value.
@@ -16,22 +19,34 @@ pub struct FormData(pub Vec<(String, String)>);
 /// Largest form body accepted (a playbook with many steps fits easily).
 pub const FORM_LIMIT: usize = 512 * 1024;
 
-impl<S: Send + Sync> FromRequest<S> for FormData {
+/// The page shown when a form's CSRF token does not match (it has no data of its own).
+#[derive(Serialize)]
+pub struct FormExpiredVm {}
+
+impl FromRequest<AppState> for FormData {
     type Rejection = Response;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        let body = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response())?;
         let pairs: Vec<(String, String)> = form_urlencoded_pairs(&body);
         let data = FormData(pairs);
-        if !form_token_matches(&headers, data.get(CSRF_FIELD)) {
-            return Err((
+        if !form_token_matches(&parts.headers, data.get(CSRF_FIELD)) {
+            // A page rather than plain text: the usual cause is innocent (a form left
+            // open in a tab whose cookies were cleared), and the person needs to know
+            // that nothing was saved.
+            let ctx = PageCtx::from_request_parts(&mut parts, state).await?;
+            return Err(render_status(
+                state,
+                &ctx,
                 StatusCode::FORBIDDEN,
-                "the form has expired; reload the page and try again",
-            )
-                .into_response());
+                "pages/form_expired",
+                "form-expired-title",
+                "",
+                &FormExpiredVm {},
+            ));
         }
         Ok(data)
     }

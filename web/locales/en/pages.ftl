@@ -190,3 +190,7 @@ org-top-level = — Top level (no parent) —
 error-invalid-date = Not a valid date (dd/mm/yyyy).
 error-level-range = The level must be between 1 and 5.
 error-unknown-value = Not one of the allowed values.
+
+## Expired form (the CSRF token did not match)
+form-expired-title = The form has expired
+form-expired-text = Nothing was saved. Please go back, reload the page and submit the form again.

@@ -190,3 +190,7 @@ org-top-level = — Cấp cao nhất (không có cấp trên) —
 error-invalid-date = Ngày không hợp lệ (dd/mm/yyyy).
 error-level-range = Cấp độ phải từ 1 đến 5.
 error-unknown-value = Giá trị không có trong danh mục.
+
+## Biểu mẫu hết hạn (mã chống giả mạo CSRF không khớp)
+form-expired-title = Biểu mẫu đã hết hạn
+form-expired-text = Dữ liệu chưa được lưu. Vui lòng quay lại, tải lại trang rồi gửi lại biểu mẫu.
