@@ -42,6 +42,9 @@ pub enum Command {
         /// Mark cookies Secure (when users reach the server over HTTPS).
         #[arg(long, env = "CYBERDRILL_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The shipped scenario library to sync at start-up.
+        #[arg(long, env = "CYBERDRILL_SCENARIO_DIR", default_value = crate::config::DEFAULT_SCENARIO_DIR)]
+        scenario_dir: PathBuf,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -100,9 +103,10 @@ impl clap::ValueEnum for Role {
 /// exits 1 when a file has problems).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { addr, db, demo: seed_demo, secure_cookies } => {
+        Command::Serve { addr, db, demo: seed_demo, secure_cookies, scenario_dir } => {
             let mut config = Config::new(addr, db.database_url);
             config.secure_cookies = secure_cookies;
+            config.scenario_dir = scenario_dir;
             if !db::is_postgres(&config.database_url) {
                 tracing::info!("SQLite: single-process mode (use PostgreSQL to run several servers on one database)");
             }

@@ -1,6 +1,7 @@
 //! Typed settings: defaults in code, overridden by the command line and environment.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Settings of a running server.
@@ -14,10 +15,16 @@ pub struct Config {
     pub token_ttl: Duration,
     /// Largest JSON body accepted by the API.
     pub api_body_limit: usize,
+    /// The shipped scenario library, synced at boot (relative to the working directory).
+    pub scenario_dir: PathBuf,
+    /// How often the library is synced again while running; development builds only
+    /// by default, so an author sees an edit without a restart.
+    pub scenario_resync: Option<Duration>,
 }
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/cyberdrill.db";
+pub const DEFAULT_SCENARIO_DIR: &str = "scenarios";
 
 impl Config {
     pub fn new(addr: SocketAddr, database_url: String) -> Self {
@@ -28,6 +35,8 @@ impl Config {
             session_ttl: Duration::from_secs(12 * 3600),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
             api_body_limit: 1024 * 1024,
+            scenario_dir: PathBuf::from(DEFAULT_SCENARIO_DIR),
+            scenario_resync: cfg!(debug_assertions).then_some(Duration::from_secs(2)),
         }
     }
 }
@@ -54,6 +63,8 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_ttl", &self.session_ttl)
             .field("token_ttl", &self.token_ttl)
+            .field("scenario_dir", &self.scenario_dir)
+            .field("scenario_resync", &self.scenario_resync)
             .finish()
     }
 }
@@ -64,7 +75,10 @@ mod tests {
 
     #[test]
     fn database_passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/cd"), "postgres://app:***@db:5432/cd");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/cd"),
+            "postgres://app:***@db:5432/cd"
+        );
         assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
     }
 }

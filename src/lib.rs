@@ -10,6 +10,8 @@
 
 /// Authentication, sessions, tokens, rate limits and organisation scoping.
 pub mod auth;
+/// Data kept in the repository and synced at boot (the shipped scenarios).
+pub mod boot;
 /// The command line.
 pub mod cli;
 /// Typed settings.

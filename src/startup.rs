@@ -12,7 +12,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
 use crate::state::{App, AppState};
 use crate::views::Views;
-use crate::{db, http};
+use crate::{boot, db, http};
 
 pub struct Application {
     listener: TcpListener,
@@ -24,6 +24,10 @@ impl Application {
     /// Opens and migrates the database, loads the templates and binds the address.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = db::connect_and_migrate(&config.database_url).await?;
+        let report = boot::scenarios::sync(&db, &config.scenario_dir)
+            .await
+            .context("syncing the scenario library")?;
+        tracing::info!(dir = %config.scenario_dir.display(), ?report, "scenario library synced");
         let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
         let state = AppState::new(App {
             views: Views::new()?,
@@ -32,7 +36,16 @@ impl Application {
             config,
             db,
         });
-        Ok(Application { listener, state, tracker: TaskTracker::new() })
+        let tracker = TaskTracker::new();
+        if let Some(every) = state.config.scenario_resync {
+            tracker.spawn(boot::scenarios::watch(
+                state.db.clone(),
+                state.config.scenario_dir.clone(),
+                every,
+                state.shutdown.clone(),
+            ));
+        }
+        Ok(Application { listener, state, tracker })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {

@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_orgs_and_users;
 mod m20261121_000002_registry;
+mod m20261121_000003_scenarios;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_orgs_and_users::Migration),
             Box::new(m20261121_000002_registry::Migration),
+            Box::new(m20261121_000003_scenarios::Migration),
         ]
     }
 }

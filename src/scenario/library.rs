@@ -1,14 +1,15 @@
 //! The scenario library: every `*.toml` file of a folder (the repository's
-//! `scenarios/`), loaded at boot. A library with any invalid file is refused
-//! as a whole, with every problem listed, so a bad edit is caught at start-up
-//! rather than in the middle of a drill.
+//! `scenarios/`). [`load_library`] refuses a library with any invalid file,
+//! listing every problem (for checks and tests); [`load_each`] keeps the valid
+//! files and lists the problems of the others, which is what the server uses
+//! at boot so that one bad edit does not take every scenario offline.
 
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
 use super::model::Scenario;
-use super::parse::parse_scenario;
+use super::parse::parse_scenario_bytes;
 
 #[derive(Debug, Error)]
 pub enum LibraryError {
@@ -23,10 +24,32 @@ pub enum LibraryError {
     Invalid { problems: Vec<String> },
 }
 
+/// What [`load_each`] found: the valid scenarios (sorted by id) and one line
+/// per problem of the files that were skipped.
+#[derive(Debug, Default)]
+pub struct LibraryLoad {
+    pub scenarios: Vec<Scenario>,
+    /// `FILE:LINE:COL: message` (or `FILE: message`), in file order.
+    pub problems: Vec<String>,
+}
+
 /// Loads and validates every `*.toml` file in `dir`, sorted by id. Each file
 /// must be named after the scenario id it holds (`<id>.toml`), which also
-/// makes ids unique.
+/// makes ids unique. Any invalid file fails the whole library.
 pub fn load_library(dir: &Path) -> Result<Vec<Scenario>, LibraryError> {
+    let load = load_each(dir)?;
+    if !load.problems.is_empty() {
+        return Err(LibraryError::Invalid {
+            problems: load.problems,
+        });
+    }
+    Ok(load.scenarios)
+}
+
+/// Like [`load_library`], but a bad file is skipped rather than failing the
+/// rest: the server keeps serving the good scenarios while an author fixes
+/// one. Only an unreadable folder is an error.
+pub fn load_each(dir: &Path) -> Result<LibraryLoad, LibraryError> {
     let io_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LibraryError::Io { path, source }
@@ -40,31 +63,37 @@ pub fn load_library(dir: &Path) -> Result<Vec<Scenario>, LibraryError> {
     }
     paths.sort();
 
-    let mut scenarios = Vec::with_capacity(paths.len());
-    let mut problems = Vec::new();
+    let mut load = LibraryLoad::default();
     for path in &paths {
         let shown = path.display();
-        let src = std::fs::read_to_string(path).map_err(io_error(path))?;
-        match parse_scenario(&src) {
+        // One unreadable file (permissions, removed mid-scan) is that file's problem.
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                load.problems
+                    .push(format!("{shown}: cannot read the file: {e}"));
+                continue;
+            }
+        };
+        match parse_scenario_bytes(&bytes) {
             Ok(scenario) => {
                 let stem = path.file_stem().and_then(|s| s.to_str());
                 if stem == Some(scenario.id.as_str()) {
-                    scenarios.push(scenario);
+                    load.scenarios.push(scenario);
                 } else {
-                    problems.push(format!(
+                    load.problems.push(format!(
                         "{shown}: the file must be named `{}.toml` after the scenario id",
                         scenario.id
                     ));
                 }
             }
-            Err(found) => problems.extend(found.iter().map(|p| format!("{shown}:{p}"))),
+            Err(found) => load
+                .problems
+                .extend(found.iter().map(|p| format!("{shown}:{p}"))),
         }
     }
-    if !problems.is_empty() {
-        return Err(LibraryError::Invalid { problems });
-    }
-    scenarios.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(scenarios)
+    load.scenarios.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(load)
 }
 
 #[cfg(test)]

@@ -12,12 +12,13 @@
 //!
 //! Not here: running a scenario (the drill engine owns the clock and the
 //! release of injects), scoring (the scoring module reads expectations), and
-//! storing scenarios in the database.
+//! storing scenarios in the database (`store::scenarios`, synced from the
+//! library at boot by `boot::scenarios`).
 
 mod attack;
-pub mod msel;
 mod library;
 mod model;
+pub mod msel;
 mod offset;
 mod parse;
 mod problem;
@@ -25,12 +26,12 @@ mod reader;
 mod write;
 
 pub use attack::{ATTACK_VERSION, TechniqueId, all_techniques, technique_name};
-pub use library::{LibraryError, load_library};
+pub use library::{LibraryError, LibraryLoad, load_each, load_library};
 pub use model::{
     Audience, Bilingual, Channel, DrillKind, Expectation, ExpectationKind, IncidentCategory,
     Inject, MAX_BODY_BYTES, PlaybookStep, Release, Scenario, SecurityLevel, Slug,
 };
 pub use offset::{DurationError, format_hms, parse_hms};
-pub use parse::{MAX_DURATION_SECS, check_file, parse_scenario};
+pub use parse::{MAX_DURATION_SECS, check_file, parse_scenario, parse_scenario_bytes};
 pub use problem::Problem;
 pub use write::to_toml;

@@ -20,6 +20,7 @@ use super::model::{
     Inject, Keyword, MAX_BODY_BYTES, PlaybookStep, Release, Scenario, SecurityLevel, Slug,
     TechniqueId,
 };
+use super::msel::MAX_INJECTS;
 use super::offset::{self, format_hms};
 use super::problem::{Diagnostics, Problem};
 use super::reader::{self, Table, Value};
@@ -84,6 +85,31 @@ pub fn parse_scenario(src: &str) -> Result<Scenario, Vec<Problem>> {
             Err(diag.into_problems(src))
         }
     }
+}
+
+/// Parses an uploaded file: UTF-8, with or without a byte-order mark. Anything
+/// else is one problem at 1:1, so uploads get the same answer shape as text.
+pub fn parse_scenario_bytes(bytes: &[u8]) -> Result<Scenario, Vec<Problem>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(src) => parse_scenario(src),
+        Err(e) => {
+            let (line, col) = position_of_byte(bytes, e.valid_up_to());
+            Err(vec![Problem {
+                line,
+                col,
+                message: "the file is not UTF-8 text; save it as UTF-8 and upload it again".into(),
+            }])
+        }
+    }
+}
+
+/// Line and column of the first invalid byte, counted over the valid prefix.
+fn position_of_byte(bytes: &[u8], at: usize) -> (usize, usize) {
+    let prefix = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+    let line = prefix.matches('\n').count() + 1;
+    let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
 }
 
 /// Checks a file on disk; each problem as `FILE:LINE:COL: message`.
@@ -166,6 +192,18 @@ fn injects(
     let items = reader::array(diag, value, "injects")?;
     if items.is_empty() {
         diag.report(value.span(), "a scenario needs at least one inject");
+        return None;
+    }
+    if items.len() > MAX_INJECTS {
+        // Same limit as the MSEL importer: a drill of more injects than this is a
+        // mistake (a pasted log, a duplicated sheet), and it would swamp the live hub.
+        diag.report(
+            value.span(),
+            format!(
+                "the scenario has {} injects; a scenario holds at most {MAX_INJECTS}. Split it into several scenarios",
+                items.len()
+            ),
+        );
         return None;
     }
     let mut keys = HashSet::new();

@@ -4,6 +4,7 @@
 
 pub mod orgs;
 pub mod playbooks;
+pub mod scenarios;
 pub mod systems;
 pub mod teams;
 pub mod users;

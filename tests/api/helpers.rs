@@ -28,11 +28,11 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub root_org: Uuid,
     pub backend: &'static str,
-    /// PostgreSQL only: the administrative URL and the test database to drop at the end.
-    pg_database: Option<(String, String)>,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
+    /// Dropped after the server was told to stop (fields drop after `Drop::drop`).
+    _pg_database: Option<PgDatabase>,
 }
 
 /// A user with a bearer token.
@@ -55,12 +55,41 @@ impl TestUser {
 }
 
 /// A fresh test database: its URL, the temporary directory of an SQLite file, the
-/// backend's name, and (PostgreSQL) the admin URL and database name for cleanup.
+/// backend's name, and (PostgreSQL) the database to drop at the end.
 struct FreshDatabase {
     url: String,
     dir: Option<tempfile::TempDir>,
     backend: &'static str,
-    pg_database: Option<(String, String)>,
+    pg_database: Option<PgDatabase>,
+}
+
+/// A PostgreSQL test database, dropped when this guard is, so that runs do not pile up
+/// databases, even when a test panics while the application is being built.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // `Drop` cannot await, so a short-lived thread with its own runtime does it;
+        // `FORCE` closes the connections the stopped server may still hold.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropper = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = admin.execute_unprepared(&sql).await;
+                    admin.close().await.ok();
+                }
+            });
+        });
+        let _ = dropper.join();
+    }
 }
 
 async fn fresh_database() -> FreshDatabase {
@@ -75,6 +104,10 @@ async fn fresh_database() -> FreshDatabase {
                 .await
                 .expect("create the test database");
             admin.close().await.ok();
+            let guard = PgDatabase {
+                admin_url: admin_url.clone(),
+                name: name.clone(),
+            };
             let base = admin_url
                 .rsplit_once('/')
                 .map(|(b, _)| b)
@@ -83,7 +116,7 @@ async fn fresh_database() -> FreshDatabase {
                 url: format!("{base}/{name}"),
                 dir: None,
                 backend: "postgres",
-                pg_database: Some((admin_url.clone(), name)),
+                pg_database: Some(guard),
             }
         }
         _ => {
@@ -107,7 +140,9 @@ impl TestApp {
             backend,
             pg_database,
         } = fresh_database().await;
-        let config = Config::new("127.0.0.1:0".parse().unwrap(), url);
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), url);
+        // The repository's shipped library, whatever directory the tests run from.
+        config.scenario_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         let app = Application::build(config)
             .await
             .expect("build the application");
@@ -122,10 +157,10 @@ impl TestApp {
             db,
             root_org: root.id,
             backend,
-            pg_database,
             shutdown,
             server: Some(server),
             _dir: dir,
+            _pg_database: pg_database,
         }
     }
 
@@ -387,28 +422,6 @@ pub fn item_ids(body: &Value) -> Vec<String> {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        // Drop the PostgreSQL test database so that runs do not pile up databases. `Drop`
-        // cannot await, so a short-lived thread with its own runtime does it; `FORCE`
-        // closes the connections the stopped server may still hold.
-        if let Some((admin_url, name)) = self.pg_database.take() {
-            let dropper = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                rt.block_on(async {
-                    if let Ok(admin) = Database::connect(&admin_url).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
-                        admin.close().await.ok();
-                    }
-                });
-            });
-            let _ = dropper.join();
-        }
     }
 }
 

@@ -7,6 +7,7 @@ mod auth;
 mod backend;
 mod pages;
 mod playbooks;
+mod scenarios;
 mod scoping;
 mod systems;
 mod teams;

@@ -1199,6 +1199,7 @@ fn samples() -> BTreeMap<&'static str, Value> {
         })
         .unwrap(),
     );
+    s.extend(crate::scenarios::page_samples());
     s
 }
 

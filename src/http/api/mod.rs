@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod orgs;
 pub mod playbooks;
+pub mod scenarios;
 pub mod systems;
 pub mod teams;
 
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(systems::router())
         .merge(teams::router())
         .merge(playbooks::router())
+        .merge(scenarios::router())
 }
 
 /// A page of a list: `next_cursor` is passed back as `cursor` to get the next page.

@@ -7,6 +7,8 @@ pub mod form;
 pub mod home;
 pub mod orgs;
 pub mod playbooks;
+pub mod scenario_form;
+pub mod scenarios;
 pub mod systems;
 pub mod teams;
 
@@ -32,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(systems::router())
         .merge(teams::router())
         .merge(playbooks::router())
+        .merge(scenarios::router())
         .merge(orgs::router())
 }
 
