@@ -61,6 +61,22 @@ pub enum Command {
         #[command(subcommand)]
         command: ScenarioCommand,
     },
+    /// Work with drills.
+    Drill {
+        #[command(subcommand)]
+        command: DrillCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Recompute a drill's event-log hash chain: print the head hash when intact,
+    /// else name the first bad event and exit 1.
+    Verify {
+        drill_id: uuid::Uuid,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +149,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenario { command: ScenarioCommand::Check { files } } => check_scenarios(&files),
+        Command::Drill {
+            command: DrillCommand::Verify { drill_id, db },
+        } => verify_drill(&db.database_url, drill_id).await,
+    }
+}
+
+/// `cyberdrill drill verify`: exit 0 with the head hash, or 1 naming the first bad
+/// event (2 via the error path when the drill does not exist).
+async fn verify_drill(url: &str, drill_id: uuid::Uuid) -> anyhow::Result<ExitCode> {
+    let conn = db::connect_and_migrate(url).await?;
+    let report = match store::drill_log::verify_drill(&conn, drill_id).await {
+        Err(store::StoreError::NotFound) => bail!("no drill {drill_id}"),
+        other => other?,
+    };
+    let mut out = std::io::stdout().lock();
+    if report.ok {
+        writeln!(out, "{}", report.head)?;
+        writeln!(
+            std::io::stderr().lock(),
+            "drill {drill_id}: {} event(s), chain intact",
+            report.events
+        )?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(
+            out,
+            "drill {drill_id}: event {} is bad: {}",
+            report.first_bad_seq.unwrap_or(report.events + 1),
+            report
+                .problem
+                .as_deref()
+                .unwrap_or("the chain does not verify")
+        )?;
+        Ok(ExitCode::FAILURE)
     }
 }
 

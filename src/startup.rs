@@ -2,9 +2,11 @@
 //! run the real app on port 0 and learn the port before the first request.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -12,7 +14,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
 use crate::state::{App, AppState};
 use crate::views::Views;
-use crate::{boot, db, http};
+use crate::{boot, db, drill, http};
 
 pub struct Application {
     listener: TcpListener,
@@ -33,6 +35,7 @@ impl Application {
             views: Views::new()?,
             login_limiter: LoginLimiter::default(),
             shutdown: CancellationToken::new(),
+            drill_wake: Arc::new(Notify::new()),
             config,
             db,
         });
@@ -60,6 +63,12 @@ impl Application {
     /// for every background task (axum does not wait for upgraded connections).
     pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let Application { listener, state, tracker } = self;
+        // The drill scheduler ticks at once: what fell due while the server was down
+        // is released now, with its lateness recorded.
+        tracker.spawn(
+            drill::scheduler::Scheduler::new(state.db.clone(), state.drill_wake.clone())
+                .run(state.shutdown.clone()),
+        );
         let app = http::router(state.clone());
         let app_shutdown = state.shutdown.clone();
         let stop = shutdown.clone();

@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::rate_limit::LoginLimiter;
@@ -20,6 +21,8 @@ pub struct App {
     pub login_limiter: LoginLimiter,
     /// Cancelled on shutdown; long-lived tasks (sockets, schedulers) watch it.
     pub shutdown: CancellationToken,
+    /// Wakes the drill scheduler early (a drill started or resumed).
+    pub drill_wake: Arc<Notify>,
 }
 
 impl AppState {

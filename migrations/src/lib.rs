@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_orgs_and_users;
 mod m20261121_000002_registry;
 mod m20261121_000003_scenarios;
+mod m20261121_000004_drills;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_orgs_and_users::Migration),
             Box::new(m20261121_000002_registry::Migration),
             Box::new(m20261121_000003_scenarios::Migration),
+            Box::new(m20261121_000004_drills::Migration),
         ]
     }
 }

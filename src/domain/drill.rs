@@ -124,6 +124,76 @@ pub fn next_status(
     }
 }
 
+/// A target system as the live-fire rule sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetSystem<'a> {
+    /// Position in the request's `system_ids`, to name the field.
+    pub index: usize,
+    pub name: &'a str,
+    pub level: crate::domain::SecurityLevel,
+}
+
+/// Live-fire drills attack production systems, which Directive 14/CT-TTg reserves for
+/// systems of level 3 and above; tabletop and functional drills suit any level.
+/// Problems are keyed `system_ids.N` (the position in the request) and name the system.
+pub fn check_targets(kind: DrillKind, systems: &[TargetSystem<'_>]) -> crate::domain::FieldErrors {
+    let mut errors = crate::domain::FieldErrors::new();
+    if kind == DrillKind::LiveFire {
+        for s in systems {
+            if !s.level.needs_live_fire_drill() {
+                errors.add(
+                    format!("system_ids.{}", s.index),
+                    "level_too_low_for_live_fire",
+                    format!(
+                        "“{}” is a level {} system; live-fire drills need level 3 or above (run a tabletop or functional drill instead)",
+                        s.name,
+                        s.level.get()
+                    ),
+                );
+            }
+        }
+    }
+    errors
+}
+
+/// Who may see which events of a drill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Controllers, evaluators, observers and administrators see the whole log.
+    All,
+    /// Responders see events addressed to these audiences only.
+    Audiences(Vec<String>),
+}
+
+impl Visibility {
+    /// A responder sees `all`, their side (`blue` or `red`) and their own team
+    /// (`team:UUID`), for each drill team they are a member of. A blue responder never
+    /// sees red-side events, and a responder in no team of the drill sees `all` only.
+    pub fn of(role: crate::domain::Role, teams: &[(uuid::Uuid, crate::domain::Side)]) -> Self {
+        use crate::domain::Role;
+        match role {
+            Role::Admin | Role::Controller | Role::Evaluator | Role::Observer => Visibility::All,
+            Role::Responder => {
+                let mut audiences = vec!["all".to_owned()];
+                for (team_id, side) in teams {
+                    audiences.push(side.code().to_owned());
+                    audiences.push(format!("team:{team_id}"));
+                }
+                audiences.sort();
+                audiences.dedup();
+                Visibility::Audiences(audiences)
+            }
+        }
+    }
+
+    pub fn allows(&self, audience: &str) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::Audiences(list) => list.iter().any(|a| a == audience),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::DrillStatus::*;
@@ -149,6 +219,48 @@ mod tests {
         for t in [Start, Pause, Resume, End] {
             assert!(next_status(Ended, t).is_err());
         }
+    }
+
+    fn level(n: i64) -> crate::domain::SecurityLevel {
+        crate::domain::SecurityLevel::new(n).unwrap()
+    }
+
+    #[test]
+    fn a_live_fire_drill_names_each_system_below_level_3() {
+        let systems = [
+            TargetSystem {
+                index: 0,
+                name: "Cổng dịch vụ công",
+                level: level(3),
+            },
+            TargetSystem {
+                index: 2,
+                name: "Thư điện tử",
+                level: level(2),
+            },
+        ];
+        let errors = check_targets(DrillKind::LiveFire, &systems);
+        assert!(errors.get("system_ids.0").is_none());
+        let problem = errors
+            .get("system_ids.2")
+            .expect("the level-2 system is named by its position in the request");
+        assert!(problem.message.contains("Thư điện tử") && problem.message.contains("level 2"));
+        assert!(check_targets(DrillKind::Tabletop, &systems).is_empty());
+        assert!(check_targets(DrillKind::Functional, &systems).is_empty());
+    }
+
+    #[test]
+    fn responders_see_their_side_and_team_but_never_the_other_side() {
+        use crate::domain::{Role, Side};
+        let team = uuid::Uuid::nil();
+        let blue = Visibility::of(Role::Responder, &[(team, Side::Blue)]);
+        assert!(blue.allows("all") && blue.allows("blue"));
+        assert!(blue.allows(&format!("team:{team}")));
+        assert!(!blue.allows("red") && !blue.allows("controllers"));
+        assert!(!blue.allows("team:00000000-0000-0000-0000-000000000001"));
+        let outsider = Visibility::of(Role::Responder, &[]);
+        assert!(outsider.allows("all") && !outsider.allows("blue"));
+        assert_eq!(Visibility::of(Role::Observer, &[]), Visibility::All);
     }
 
     #[test]

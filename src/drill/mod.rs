@@ -3,3 +3,4 @@
 //! to browsers, and the cluster fan-out over PostgreSQL.
 
 pub mod chain;
+pub mod scheduler;

@@ -2,6 +2,11 @@
 //! only code that uses them; views and handlers work with domain types and DTOs.
 
 pub mod api_token;
+pub mod drill;
+pub mod drill_event;
+pub mod drill_inject;
+pub mod drill_system;
+pub mod drill_team;
 pub mod org;
 pub mod playbook;
 pub mod playbook_version;

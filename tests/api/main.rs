@@ -5,6 +5,8 @@ mod helpers;
 
 mod auth;
 mod backend;
+mod crash;
+mod drills;
 mod pages;
 mod playbooks;
 mod scenarios;

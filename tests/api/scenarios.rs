@@ -286,6 +286,60 @@ async fn an_invalid_file_is_refused_with_every_problem_by_line_and_column_and_no
 }
 
 #[tokio::test]
+async fn a_file_of_10_000_injects_is_refused_with_a_clear_message() {
+    let app = TestApp::spawn().await;
+    let user = editor(&app, "so-x").await;
+    let mut file = scenario_file("lab-drill", "First");
+    for i in 0..10_000 {
+        file.push_str(&format!(
+            "\n[[injects]]\nkey = \"extra-{i}\"\nmanual = true\naudience = \"blue\"\nchannel = \"email\"\ntitle = {{ vi = \"T\", en = \"T\" }}\nbody = {{ vi = \"B\", en = \"B\" }}\n"
+        ));
+    }
+    let before = counts(&app).await;
+
+    let (status, body) = post_toml(&app, &user, &file).await;
+
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        None,
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 5000"),
+        "{body}"
+    );
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_scenario_routes() {
+    let app = TestApp::spawn().await;
+    let user = editor(&app, "so-x").await;
+    let (status, doc) = app.get(&user, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        "/api/v1/scenarios",
+        "/api/v1/scenarios/{id}",
+        "/api/v1/scenarios/{id}/versions",
+        "/api/v1/scenarios/{id}/versions/{version}",
+        "/api/v1/scenarios/{id}/export",
+        "/api/v1/scenarios/import",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ProblemsEnvelope"].is_object());
+    assert!(doc["paths"]["/api/v1/scenarios/import"]["post"]["requestBody"]["content"]["multipart/form-data"].is_object());
+}
+
+#[tokio::test]
 async fn the_json_form_is_accepted_and_checked_by_the_file_validator() {
     let app = TestApp::spawn().await;
     let user = editor(&app, "so-x").await;
@@ -1124,4 +1178,131 @@ pub fn page_samples() -> Vec<(&'static str, Value)> {
             value(serde_json::to_value(&mapping)),
         ),
     ]
+}
+
+// ------------------------------------------------------------ upload and import pages
+
+impl Browser {
+    /// Posts a multipart form with the page's CSRF token.
+    async fn post_multipart(&self, path: &str, form: Form) -> (StatusCode, String, String) {
+        let csrf = hidden_csrf(&self.get("/scenarios").await.1);
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .multipart(form.text("_csrf", csrf))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, location, resp.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn the_upload_page_saves_a_valid_file_and_lists_the_problems_of_an_invalid_one() {
+    let app = TestApp::spawn().await;
+    let user = editor(&app, "so-x").await;
+    let browser = Browser::signed_in(&app, &user).await;
+    let before = counts(&app).await;
+
+    let bad = scenario_file("lab-drill", "First").replace("min_level = 2", "min_level = 9");
+    let form = Form::new().part("file", file_part(bad.into_bytes(), "lab-drill.toml"));
+    let (status, _, page) = browser.post_multipart("/scenarios/upload", form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("<code>7:"),
+        "the problem names its line: {page}"
+    );
+    assert_eq!(counts(&app).await, before);
+
+    // Without the CSRF token: refused, nothing read.
+    let forged = Form::new().part(
+        "file",
+        file_part(scenario_file("lab-drill", "First").into_bytes(), "x.toml"),
+    );
+    let resp = browser
+        .client
+        .post(format!("{}/scenarios/upload", browser.base))
+        .multipart(forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    let form = Form::new().part(
+        "file",
+        file_part(
+            scenario_file("lab-drill", "First").into_bytes(),
+            "lab-drill.toml",
+        ),
+    );
+    let (status, location, _) = browser.post_multipart("/scenarios/upload", form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/scenarios/"));
+}
+
+#[tokio::test]
+async fn the_import_page_maps_columns_then_imports() {
+    let app = TestApp::spawn().await;
+    let user = editor(&app, "so-x").await;
+    let (_, base) = post_toml(&app, &user, &scenario_file("lab-drill", "First")).await;
+    let base_id = base["id"].as_str().unwrap().to_owned();
+    let browser = Browser::signed_in(&app, &user).await;
+
+    let form = Form::new()
+        .part("file", file_part(planner_csv("H+2"), "ke-hoach.csv"))
+        .text("scenario_id", base_id.clone());
+    let (status, _, page) = browser.post_multipart("/scenarios/import", form).await;
+
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Thời điểm"), "the headers are shown");
+    assert!(
+        page.contains(r#"<option value="offset" selected>"#),
+        "the suggested field is preselected"
+    );
+    let marker = r#"action="/scenarios/import/"#;
+    let start = page.find(marker).unwrap() + marker.len();
+    let upload = &page[start..start + page[start..].find('"').unwrap()];
+
+    // Every column as the planner confirmed it; the note column ignored.
+    let mut fields: Vec<(String, String)> = [
+        "offset",
+        "key",
+        "audience",
+        "channel",
+        "title_vi",
+        "title_en",
+        "body_vi",
+        "body_en",
+        "exp1_kind",
+        "exp1_target",
+        "exp1_points",
+        "exp1_technique",
+        "",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, f)| (format!("col.{i}"), (*f).to_owned()))
+    .collect();
+    fields.push(("header_row".into(), "1".into()));
+    fields.push(("shown_header_row".into(), "1".into()));
+    fields.push(("scenario_id".into(), base_id.clone()));
+    fields.push(("action".into(), "import".into()));
+    let (status, location, page) = browser
+        .post(&format!("/scenarios/import/{upload}"), &fields)
+        .await;
+
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(location, format!("/scenarios/{base_id}"));
+    let (_, now) = app
+        .get(&user, &format!("/api/v1/scenarios/{base_id}"))
+        .await;
+    assert_eq!(now["version"], 2);
+    assert_eq!(now["inject_count"], 2);
 }

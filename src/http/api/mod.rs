@@ -3,6 +3,7 @@
 //! same declarations that route requests and cannot drift from them.
 
 pub mod auth;
+pub mod drills;
 pub mod orgs;
 pub mod playbooks;
 pub mod scenarios;
@@ -50,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(systems::router())
         .merge(teams::router())
         .merge(playbooks::router())
+        .merge(drills::router())
         .merge(scenarios::router())
 }
 

@@ -29,8 +29,8 @@ use crate::scenario::msel::{
     ImportProblem,
 };
 use crate::scenario::{
-    Audience, Channel, DrillKind, ExpectationKind, IncidentCategory, Problem, Release, Scenario,
-    format_hms, parse_hms, parse_scenario, parse_scenario_bytes, technique_name,
+    Audience, Channel, DrillKind, ExpectationKind, IncidentCategory, Release, Scenario, format_hms,
+    parse_hms, parse_scenario, parse_scenario_bytes, technique_name,
 };
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -831,14 +831,16 @@ async fn submit(
             Ok(Redirect::to(&format!("/scenarios/{}", saved.loaded.summary.id)).into_response())
         }
         Err(StoreError::Conflict { message, .. } | StoreError::Invalid { message, .. }) => {
-            // The only conflicts are about the scenario id: show it beside that field.
-            let problem = Problem {
-                line: 2,
-                col: 1,
+            // The store's only refusals are about the scenario id (a shipped id, an id
+            // that changed): show the message beside that field.
+            fields.errors.id = Some(message.clone());
+            let list = vec![ProblemVm {
+                place: "scenario-place-scenario",
+                n: 0,
+                field: Some("scenario-field-id"),
+                at: String::new(),
                 message,
-            };
-            let (_, slots) = fields.to_file();
-            let list = fields.place_problems(&[problem], &slots);
+            }];
             let vm = form_vm(existing, fields, list, false, ctx.lang);
             Ok(render_form(state, ctx, StatusCode::CONFLICT, existing, &vm))
         }

@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "drill_teams")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub drill_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub team_id: Uuid,
+    pub side: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
