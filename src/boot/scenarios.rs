@@ -50,7 +50,15 @@ pub async fn sync(db: &DatabaseConnection, dir: &Path) -> Result<SyncReport, Sto
     }
     report.skipped = bad_files.len();
     for scenario in &load.scenarios {
-        let saved = scenarios::save(db, Owner::Shipped, scenario, None).await?;
+        // Several servers on one PostgreSQL database sync the same folder at start-up;
+        // the one that loses a race on a slug or version number sees a conflict, and
+        // a second try finds what the winner stored.
+        let saved = match scenarios::save(db, Owner::Shipped, scenario, None).await {
+            Err(StoreError::Conflict { .. }) => {
+                scenarios::save(db, Owner::Shipped, scenario, None).await?
+            }
+            other => other?,
+        };
         match (saved.new_scenario, saved.new_version) {
             (true, _) => report.added += 1,
             (false, true) => {
@@ -82,6 +90,15 @@ fn fingerprint(dir: &Path) -> Option<Vec<u8>> {
     Some(hash.finalize().to_vec())
 }
 
+/// Reading files is blocking I/O; keep it off the async workers.
+async fn fingerprint_off_thread(dir: &Path) -> Option<Vec<u8>> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || fingerprint(&dir))
+        .await
+        .ok()
+        .flatten()
+}
+
 /// Syncs again whenever the folder changes, checking every `every`, until
 /// `shutdown` is cancelled. Failures are logged and retried at the next check.
 pub async fn watch(
@@ -90,7 +107,7 @@ pub async fn watch(
     every: Duration,
     shutdown: CancellationToken,
 ) {
-    let mut last = fingerprint(&dir);
+    let mut last = fingerprint_off_thread(&dir).await;
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await; // the first tick is immediate; boot already synced
@@ -99,12 +116,7 @@ pub async fn watch(
             _ = shutdown.cancelled() => return,
             _ = ticks.tick() => {}
         }
-        let dir_now = dir.clone();
-        // Reading files is blocking I/O; keep it off the async workers.
-        let now = tokio::task::spawn_blocking(move || fingerprint(&dir_now))
-            .await
-            .ok()
-            .flatten();
+        let now = fingerprint_off_thread(&dir).await;
         if now.is_none() || now == last {
             continue;
         }

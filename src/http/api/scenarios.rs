@@ -450,6 +450,8 @@ async fn scenario_from_body(req: Request) -> ScenarioResult<Scenario> {
 /// Creates a scenario in the caller's organisation, or stores a new version of the
 /// organisation's scenario with the same id. The file's `version` is ignored: the
 /// server numbers versions. Same content as the current version → 200, nothing stored.
+/// Problems of a JSON body are placed in the scenario written as a file (the layout
+/// of `GET /api/v1/scenarios/{id}/export?format=toml`).
 #[utoipa::path(post, path = "/api/v1/scenarios", tag = "scenarios",
     request_body(description = "A scenario file (see scenarios/README.md) or its JSON form (as `scenario` in ScenarioDetail)",
         content((String = "application/toml"), (serde_json::Value = "application/json"))),

@@ -269,10 +269,10 @@ pub fn timeline(duration_secs: u32, items: &[TimelineItem]) -> TimelineVm {
     let ticks = (0..=duration_secs / step)
         .map(|k| {
             let at = k * step;
-            let hms = format_hms(at);
+            // "+1:30" rather than "+01:30:00": ticks are read at a glance.
             TickVm {
                 x: x_of(at),
-                text: format!("+{}", hms.trim_end_matches(":00")),
+                text: format!("+{}:{:02}", at / 3600, at % 3600 / 60),
                 y1: TOP,
                 y2: axis_y,
                 label_y: axis_y + 16.0,
