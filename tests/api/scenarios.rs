@@ -1306,3 +1306,22 @@ async fn the_import_page_maps_columns_then_imports() {
     assert_eq!(now["version"], 2);
     assert_eq!(now["inject_count"], 2);
 }
+
+#[tokio::test]
+async fn the_import_page_takes_files_larger_than_a_form_but_not_over_20_mib() {
+    let app = TestApp::spawn().await;
+    let user = editor(&app, "so-x").await;
+    let browser = Browser::signed_in(&app, &user).await;
+
+    // 2 MB: far over the 512 KiB of a form, well under the 20 MiB of an upload.
+    let mut big = planner_csv("H+2");
+    big.extend(std::iter::repeat_n(b'\n', 2 * 1024 * 1024));
+    let form = Form::new().part("file", file_part(big, "big.csv"));
+    let (status, _, page) = browser.post_multipart("/scenarios/import", form).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    let huge = vec![b'a'; 21 * 1024 * 1024];
+    let form = Form::new().part("file", file_part(huge, "huge.csv"));
+    let (status, _, _) = browser.post_multipart("/scenarios/import", form).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
