@@ -17,15 +17,14 @@ use std::num::NonZeroU32;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqliteTransactionMode, TransactionOptions, TransactionSession,
-    TransactionTrait,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Scope, StoreError, from_code};
+use super::{Scope, StoreError, begin_write, from_code};
 use crate::domain::IncidentCategory;
 use crate::entities::{scenario, scenario_upload, scenario_version};
 use crate::scenario::{Scenario, parse_scenario, to_toml};
@@ -336,17 +335,6 @@ pub async fn versions(
         .iter()
         .map(version_info)
         .collect::<Result<_, DbErr>>()?)
-}
-
-/// Begins a transaction that reads, then writes. On SQLite it takes the write lock
-/// at `BEGIN` (`IMMEDIATE`): a deferred transaction that reads and then writes fails
-/// at once with "database is locked" when another writer got there first.
-async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
 }
 
 /// The canonical file of `scenario` numbered `number`, and its hash.
