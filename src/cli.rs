@@ -15,7 +15,11 @@ use crate::startup::{Application, shutdown_signal};
 use crate::{auth, db, demo, store};
 
 #[derive(Debug, Parser)]
-#[command(name = "cyberdrill", version, about = "Prepare, run and prove cyber-security drills")]
+#[command(
+    name = "cyberdrill",
+    version,
+    about = "Prepare, run and prove cyber-security drills"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -119,16 +123,26 @@ impl clap::ValueEnum for Role {
 /// exits 1 when a file has problems).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { addr, db, demo: seed_demo, secure_cookies, scenario_dir } => {
+        Command::Serve {
+            addr,
+            db,
+            demo: seed_demo,
+            secure_cookies,
+            scenario_dir,
+        } => {
             let mut config = Config::new(addr, db.database_url);
             config.secure_cookies = secure_cookies;
             config.scenario_dir = scenario_dir;
             if !db::is_postgres(&config.database_url) {
-                tracing::info!("SQLite: single-process mode (use PostgreSQL to run several servers on one database)");
+                tracing::info!(
+                    "SQLite: single-process mode (use PostgreSQL to run several servers on one database)"
+                );
             }
             let app = Application::build(config).await?;
             if seed_demo {
-                demo::seed(&app.state().db).await.context("seeding demo data")?;
+                demo::seed(&app.state().db)
+                    .await
+                    .context("seeding demo data")?;
             }
             let token = CancellationToken::new();
             let server = app.run_until(token.clone());
@@ -144,11 +158,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::User { command: UserCommand::Create { username, role, org, full_name, db } } => {
-            create_user(&db.database_url, &username, role, org.as_deref(), full_name.as_deref()).await?;
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    org,
+                    full_name,
+                    db,
+                },
+        } => {
+            create_user(
+                &db.database_url,
+                &username,
+                role,
+                org.as_deref(),
+                full_name.as_deref(),
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Scenario { command: ScenarioCommand::Check { files } } => check_scenarios(&files),
+        Command::Scenario {
+            command: ScenarioCommand::Check { files },
+        } => check_scenarios(&files),
         Command::Drill {
             command: DrillCommand::Verify { drill_id, db },
         } => verify_drill(&db.database_url, drill_id).await,
@@ -197,28 +229,59 @@ fn check_scenarios(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     let mut err = std::io::stderr().lock();
-    writeln!(err, "checked {} file(s): {} problem(s)", files.len(), problems)?;
-    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    writeln!(
+        err,
+        "checked {} file(s): {} problem(s)",
+        files.len(),
+        problems
+    )?;
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
-async fn create_user(url: &str, username: &str, role: Role, org: Option<&str>, full_name: Option<&str>) -> anyhow::Result<()> {
+async fn create_user(
+    url: &str,
+    username: &str,
+    role: Role,
+    org: Option<&str>,
+    full_name: Option<&str>,
+) -> anyhow::Result<()> {
     let username = username.trim();
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
         bail!("username: use 1–64 letters, digits, '.', '_' or '-'");
     }
     let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password).context("reading the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     auth::password::check_new(&password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let conn = db::connect_and_migrate(url).await?;
     let org = match org {
-        Some(slug) => store::orgs::find_by_slug(&conn, slug).await?.with_context(|| format!("no organisation with slug {slug}"))?,
+        Some(slug) => store::orgs::find_by_slug(&conn, slug)
+            .await?
+            .with_context(|| format!("no organisation with slug {slug}"))?,
         None => store::orgs::ensure_root(&conn).await?,
     };
     let hash = auth::password::hash_blocking(&password)?;
     let user = store::users::create(
         &conn,
-        store::users::NewUser { username, full_name: full_name.unwrap_or(username), password_hash: &hash, role, org_id: org.id },
+        store::users::NewUser {
+            username,
+            full_name: full_name.unwrap_or(username),
+            password_hash: &hash,
+            role,
+            org_id: org.id,
+        },
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

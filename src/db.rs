@@ -18,30 +18,39 @@ pub fn is_postgres(url: &str) -> bool {
 /// Connects and applies pending migrations.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
     let db = connect(url).await?;
-    Migrator::up(&db, None).await.context("applying migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("applying migrations")?;
     Ok(db)
 }
 
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10));
     if is_postgres(url) {
         options.max_connections(20);
     } else if url.starts_with("sqlite:") {
         ensure_sqlite_dir(url)?;
         // WAL lets readers work while a writer commits; synchronous=FULL makes every
         // acknowledged commit survive a power cut, not only a process crash.
-        options.max_connections(8).map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
-            o.create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+        options
+            .max_connections(8)
+            .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
         // Validate the URL early for a clear message.
         SqliteConnectOptions::from_str(url).with_context(|| format!("invalid SQLite URL {url}"))?;
     } else {
-        anyhow::bail!("unsupported database URL {}: use sqlite://… or postgres://…", redact_url(url));
+        anyhow::bail!(
+            "unsupported database URL {}: use sqlite://… or postgres://…",
+            redact_url(url)
+        );
     }
     Database::connect(options)
         .await
@@ -59,7 +68,10 @@ fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     Ok(())

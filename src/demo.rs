@@ -12,8 +12,8 @@ use crate::domain::registry::{
     Certificate, Contact, Dossier, MemberDraft, PlaybookDraft, PlaybookStep, SystemDraft, TeamDraft,
 };
 use crate::domain::{
-    CertificateScope, DegreeLevel, DossierStatus, Employment, ExpertGroup, FieldOfStudy, IncidentCategory, Role,
-    SecurityLevel, Sector, Side, SystemType,
+    CertificateScope, DegreeLevel, DossierStatus, Employment, ExpertGroup, FieldOfStudy,
+    IncidentCategory, Role, Sector, SecurityLevel, Side, SystemType,
 };
 use crate::store::{self, Scope, orgs::NewOrg, users::NewUser};
 use crate::time::vietnam_date;
@@ -30,13 +30,19 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
         seed_fresh(db).await?;
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\nDemo data is ready. Sign in at the address above with one of these users (password: {DEMO_PASSWORD}):")?;
+    writeln!(
+        out,
+        "\nDemo data is ready. Sign in at the address above with one of these users (password: {DEMO_PASSWORD}):"
+    )?;
     for (user, role) in [
         ("admin", "admin — quản trị"),
         ("btc", "controller — ban tổ chức (Bộ Demo)"),
         ("bgk", "evaluator — ban giám khảo (Bộ Demo)"),
         ("ungcuu", "responder — đội ứng cứu (Trung tâm CNTT)"),
-        ("tinh", "controller — UBND tỉnh Demo (sees only its province)"),
+        (
+            "tinh",
+            "controller — UBND tỉnh Demo (sees only its province)",
+        ),
     ] {
         writeln!(out, "  {user:<8} {role}")?;
     }
@@ -49,22 +55,42 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
     let root = store::orgs::ensure_root(db).await?;
     let ministry = store::orgs::create(
         db,
-        NewOrg { slug: MINISTRY, name: "Bộ Demo", parent_id: Some(root.id), sector: Some(Sector::GovDirection) },
+        NewOrg {
+            slug: MINISTRY,
+            name: "Bộ Demo",
+            parent_id: Some(root.id),
+            sector: Some(Sector::GovDirection),
+        },
     )
     .await?;
     let it_centre = store::orgs::create(
         db,
-        NewOrg { slug: "ttcntt-demo", name: "Trung tâm Công nghệ thông tin", parent_id: Some(ministry.id), sector: None },
+        NewOrg {
+            slug: "ttcntt-demo",
+            name: "Trung tâm Công nghệ thông tin",
+            parent_id: Some(ministry.id),
+            sector: None,
+        },
     )
     .await?;
     let digital = store::orgs::create(
         db,
-        NewOrg { slug: "cds-demo", name: "Cục Chuyển đổi số", parent_id: Some(ministry.id), sector: None },
+        NewOrg {
+            slug: "cds-demo",
+            name: "Cục Chuyển đổi số",
+            parent_id: Some(ministry.id),
+            sector: None,
+        },
     )
     .await?;
     let province = store::orgs::create(
         db,
-        NewOrg { slug: "tinh-demo", name: "UBND tỉnh Demo", parent_id: Some(root.id), sector: Some(Sector::Urban) },
+        NewOrg {
+            slug: "tinh-demo",
+            name: "UBND tỉnh Demo",
+            parent_id: Some(root.id),
+            sector: Some(Sector::Urban),
+        },
     )
     .await?;
 
@@ -77,7 +103,17 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
         ("quansat", "Phạm Quan Sát", Role::Observer, ministry.id),
         ("tinh", "Hoàng Văn Tỉnh", Role::Controller, province.id),
     ] {
-        store::users::create(db, NewUser { username, full_name, password_hash: &hash, role, org_id: org }).await?;
+        store::users::create(
+            db,
+            NewUser {
+                username,
+                full_name,
+                password_hash: &hash,
+                role,
+                org_id: org,
+            },
+        )
+        .await?;
     }
 
     let all = Scope::All;
@@ -88,7 +124,14 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
         approved_on: Some(on),
         decision_no: Some(no.to_owned()),
     };
-    let system = |name: &str, kind: SystemType, lvl: i64, sector: Option<Sector>, dossier: Dossier, domain: &str, ip: &str, changed: Option<NaiveDate>| SystemDraft {
+    let system = |name: &str,
+                  kind: SystemType,
+                  lvl: i64,
+                  sector: Option<Sector>,
+                  dossier: Dossier,
+                  domain: &str,
+                  ip: &str,
+                  changed: Option<NaiveDate>| SystemDraft {
         org_id: None,
         operator_org_id: None,
         name: name.to_owned(),
@@ -97,8 +140,16 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
         sector,
         level: level(lvl),
         dossier,
-        domains: if domain.is_empty() { vec![] } else { vec![domain.to_owned()] },
-        public_ips: if ip.is_empty() { vec![] } else { vec![ip.to_owned()] },
+        domains: if domain.is_empty() {
+            vec![]
+        } else {
+            vec![domain.to_owned()]
+        },
+        public_ips: if ip.is_empty() {
+            vec![]
+        } else {
+            vec![ip.to_owned()]
+        },
         last_changed_on: changed,
     };
     let portal = store::systems::create(
@@ -158,7 +209,12 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             SystemType::CitizenBusiness,
             2,
             None,
-            Dossier { status: DossierStatus::Appraised, submitted_on: Some(days_ago(45)), appraised_on: Some(days_ago(5)), ..Dossier::default() },
+            Dossier {
+                status: DossierStatus::Appraised,
+                submitted_on: Some(days_ago(45)),
+                appraised_on: Some(days_ago(5)),
+                ..Dossier::default()
+            },
             "demo.example.gov.vn",
             "198.51.100.20",
             None,
@@ -169,25 +225,60 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
         db,
         &all,
         digital.id,
-        &system("Thư điện tử công vụ", SystemType::Internal, 3, None, Dossier { status: DossierStatus::Submitted, submitted_on: Some(days_ago(12)), ..Dossier::default() }, "mail.demo.example.gov.vn", "198.51.100.25", Some(days_ago(10))),
+        &system(
+            "Thư điện tử công vụ",
+            SystemType::Internal,
+            3,
+            None,
+            Dossier {
+                status: DossierStatus::Submitted,
+                submitted_on: Some(days_ago(12)),
+                ..Dossier::default()
+            },
+            "mail.demo.example.gov.vn",
+            "198.51.100.25",
+            Some(days_ago(10)),
+        ),
     )
     .await?;
     store::systems::create(
         db,
         &all,
         ministry.id,
-        &system("Mạng nội bộ văn phòng Bộ", SystemType::Internal, 1, None, Dossier::default(), "", "", None),
+        &system(
+            "Mạng nội bộ văn phòng Bộ",
+            SystemType::Internal,
+            1,
+            None,
+            Dossier::default(),
+            "",
+            "",
+            None,
+        ),
     )
     .await?;
     store::systems::create(
         db,
         &all,
         province.id,
-        &system("Cổng dịch vụ công tỉnh Demo", SystemType::CitizenBusiness, 3, Some(Sector::Urban), approved(days_ago(150), "1024/QĐ-UBND"), "dichvucong.tinhdemo.example.gov.vn", "198.51.100.40", Some(days_ago(30))),
+        &system(
+            "Cổng dịch vụ công tỉnh Demo",
+            SystemType::CitizenBusiness,
+            3,
+            Some(Sector::Urban),
+            approved(days_ago(150), "1024/QĐ-UBND"),
+            "dichvucong.tinhdemo.example.gov.vn",
+            "198.51.100.40",
+            Some(days_ago(30)),
+        ),
     )
     .await?;
 
-    let step = |action: &str, role: &str| PlaybookStep { order: None, action: action.to_owned(), role: role.to_owned() };
+    let step = |action: &str, role: &str| PlaybookStep {
+        order: None,
+        action: action.to_owned(),
+        role: role.to_owned(),
+    };
     // Current: reviewed after the portal's last change.
     store::playbooks::create(
         db,
@@ -243,11 +334,22 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             category: IncidentCategory::Dos,
             title: "Ứng phó tấn công từ chối dịch vụ (DDoS) vào Trung tâm dữ liệu".into(),
             steps: vec![
-                step("Xác nhận lưu lượng bất thường, phân loại tấn công", "Trực giám sát (SOC)"),
-                step("Đề nghị nhà cung cấp đường truyền lọc lưu lượng (scrubbing)", "Trưởng nhóm ứng cứu"),
-                step("Kích hoạt giới hạn tốc độ, chặn theo địa lý tạm thời", "Quản trị mạng"),
+                step(
+                    "Xác nhận lưu lượng bất thường, phân loại tấn công",
+                    "Trực giám sát (SOC)",
+                ),
+                step(
+                    "Đề nghị nhà cung cấp đường truyền lọc lưu lượng (scrubbing)",
+                    "Trưởng nhóm ứng cứu",
+                ),
+                step(
+                    "Kích hoạt giới hạn tốc độ, chặn theo địa lý tạm thời",
+                    "Quản trị mạng",
+                ),
             ],
-            priority_conditions: "Ưu tiên các dịch vụ công trực tuyến và kết nối liên thông với Văn phòng Chính phủ.".into(),
+            priority_conditions:
+                "Ưu tiên các dịch vụ công trực tuyến và kết nối liên thông với Văn phòng Chính phủ."
+                    .into(),
             approved_by: Some("Lãnh đạo Bộ".into()),
             approved_on: Some(days_ago(95)),
             reviewed_on: None,
@@ -260,11 +362,20 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
     let cert = |name: &str, issuer: &str, expires: Option<NaiveDate>| Certificate {
         name: name.to_owned(),
         issuer: issuer.to_owned(),
-        scope: if issuer == "NCSC" { CertificateScope::Domestic } else { CertificateScope::International },
+        scope: if issuer == "NCSC" {
+            CertificateScope::Domestic
+        } else {
+            CertificateScope::International
+        },
         issued_on: Some(days_ago(700)),
         expires_on: expires,
     };
-    let contact = |name: &str, phone: &str, email: &str| Contact { name: name.into(), title: "Trưởng nhóm".into(), phone: phone.into(), email: email.into() };
+    let contact = |name: &str, phone: &str, email: &str| Contact {
+        name: name.into(),
+        title: "Trưởng nhóm".into(),
+        phone: phone.into(),
+        email: email.into(),
+    };
     let blue = store::teams::create(
         db,
         &all,
@@ -274,8 +385,16 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             name: "Đội ứng cứu sự cố Trung tâm CNTT".into(),
             side: Side::Blue,
             description: "Đội ứng cứu sự cố an toàn thông tin mạng của Bộ Demo".into(),
-            contact_primary: Some(contact("Lê Minh Ứng Cứu", "024 3999 0001", "ungcuu@demo.example.gov.vn")),
-            contact_backup: Some(contact("Đỗ Thị Dự Phòng", "024 3999 0002", "duphong@demo.example.gov.vn")),
+            contact_primary: Some(contact(
+                "Lê Minh Ứng Cứu",
+                "024 3999 0001",
+                "ungcuu@demo.example.gov.vn",
+            )),
+            contact_backup: Some(contact(
+                "Đỗ Thị Dự Phòng",
+                "024 3999 0002",
+                "duphong@demo.example.gov.vn",
+            )),
             is_24x7: true,
             established_decision_no: Some("105/QĐ-BDEMO".into()),
             established_on: Some(days_ago(900)),
@@ -283,12 +402,42 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
     )
     .await?;
     let members = [
-        ("Lê Minh Ứng Cứu", vec![ExpertGroup::Ktpt, ExpertGroup::Qlattt], Employment::InHouse, Some(cert("GCIH", "GIAC", Some(days_ago(-400))))),
-        ("Đỗ Thị Dự Phòng", vec![ExpertGroup::Ktpt], Employment::InHouse, Some(cert("CEH", "EC-Council", Some(days_ago(-200))))),
-        ("Vũ Đức Phân Tích", vec![ExpertGroup::Ktpt], Employment::InHouse, Some(cert("GCFA", "GIAC", None))),
-        ("Bùi Thu Giám Sát", vec![ExpertGroup::Ktkt], Employment::InHouse, Some(cert("CompTIA CySA+", "CompTIA", Some(days_ago(-100))))),
-        ("Ngô Văn Thuê Ngoài", vec![ExpertGroup::Ktbv], Employment::Outsourced, Some(cert("OSCP", "OffSec", None))),
-        ("Đinh Quang Hết Hạn", vec![ExpertGroup::Ktpt], Employment::InHouse, Some(cert("Security+", "CompTIA", Some(days_ago(30))))),
+        (
+            "Lê Minh Ứng Cứu",
+            vec![ExpertGroup::Ktpt, ExpertGroup::Qlattt],
+            Employment::InHouse,
+            Some(cert("GCIH", "GIAC", Some(days_ago(-400)))),
+        ),
+        (
+            "Đỗ Thị Dự Phòng",
+            vec![ExpertGroup::Ktpt],
+            Employment::InHouse,
+            Some(cert("CEH", "EC-Council", Some(days_ago(-200)))),
+        ),
+        (
+            "Vũ Đức Phân Tích",
+            vec![ExpertGroup::Ktpt],
+            Employment::InHouse,
+            Some(cert("GCFA", "GIAC", None)),
+        ),
+        (
+            "Bùi Thu Giám Sát",
+            vec![ExpertGroup::Ktkt],
+            Employment::InHouse,
+            Some(cert("CompTIA CySA+", "CompTIA", Some(days_ago(-100)))),
+        ),
+        (
+            "Ngô Văn Thuê Ngoài",
+            vec![ExpertGroup::Ktbv],
+            Employment::Outsourced,
+            Some(cert("OSCP", "OffSec", None)),
+        ),
+        (
+            "Đinh Quang Hết Hạn",
+            vec![ExpertGroup::Ktpt],
+            Employment::InHouse,
+            Some(cert("Security+", "CompTIA", Some(days_ago(30)))),
+        ),
     ];
     for (name, groups, employment, certificate) in members {
         store::teams::add_member(
@@ -319,7 +468,11 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             name: "Đội tấn công (đội đỏ) diễn tập".into(),
             side: Side::Red,
             description: "Chuyên gia kiểm thử xâm nhập được thuê cho diễn tập thực chiến".into(),
-            contact_primary: Some(contact("Trịnh Tấn Công", "024 3999 0100", "doido@demo.example.gov.vn")),
+            contact_primary: Some(contact(
+                "Trịnh Tấn Công",
+                "024 3999 0100",
+                "doido@demo.example.gov.vn",
+            )),
             contact_backup: None,
             is_24x7: false,
             established_decision_no: None,
@@ -356,7 +509,11 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             name: "Đội ứng cứu sự cố tỉnh Demo".into(),
             side: Side::Blue,
             description: String::new(),
-            contact_primary: Some(contact("Hoàng Văn Tỉnh", "0208 3888 001", "ucsc@tinhdemo.example.gov.vn")),
+            contact_primary: Some(contact(
+                "Hoàng Văn Tỉnh",
+                "0208 3888 001",
+                "ucsc@tinhdemo.example.gov.vn",
+            )),
             contact_backup: None,
             is_24x7: false,
             established_decision_no: Some("88/QĐ-UBND".into()),

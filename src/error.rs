@@ -28,7 +28,10 @@ pub enum AppError {
     #[error("this method is not allowed here")]
     MethodNotAllowed,
     #[error("{message}")]
-    Conflict { message: String, fields: FieldErrors },
+    Conflict {
+        message: String,
+        fields: FieldErrors,
+    },
     #[error("validation failed")]
     Validation(FieldErrors),
     #[error("the request body is too large")]
@@ -119,7 +122,11 @@ impl AppError {
                 message,
                 fields: self
                     .fields()
-                    .map(|f| f.0.iter().map(|(k, v)| (k.clone(), v.message.clone())).collect())
+                    .map(|f| {
+                        f.0.iter()
+                            .map(|(k, v)| (k.clone(), v.message.clone()))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             },
         }
@@ -147,7 +154,9 @@ impl From<StoreError> for AppError {
                 message: format!("{field}: {message}"),
                 fields: FieldErrors::single(field, "duplicate", message),
             },
-            StoreError::Invalid { field, message } => AppError::field(field, "invalid_reference", message),
+            StoreError::Invalid { field, message } => {
+                AppError::field(field, "invalid_reference", message)
+            }
             StoreError::Db(e) => AppError::Internal(e.into()),
         }
     }

@@ -30,7 +30,9 @@ impl Application {
             .await
             .context("syncing the scenario library")?;
         tracing::info!(dir = %config.scenario_dir.display(), ?report, "scenario library synced");
-        let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
         let state = AppState::new(App {
             views: Views::new()?,
             login_limiter: LoginLimiter::default(),
@@ -48,7 +50,11 @@ impl Application {
                 state.shutdown.clone(),
             ));
         }
-        Ok(Application { listener, state, tracker })
+        Ok(Application {
+            listener,
+            state,
+            tracker,
+        })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -62,7 +68,11 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then lets open requests finish and waits
     /// for every background task (axum does not wait for upgraded connections).
     pub async fn run_until(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let Application { listener, state, tracker } = self;
+        let Application {
+            listener,
+            state,
+            tracker,
+        } = self;
         // The drill scheduler ticks at once: what fell due while the server was down
         // is released now, with its lateness recorded.
         tracker.spawn(
@@ -73,13 +83,16 @@ impl Application {
         let app_shutdown = state.shutdown.clone();
         let stop = shutdown.clone();
         tracing::info!(addr = %listener.local_addr()?, "listening");
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                stop.cancelled().await;
-                app_shutdown.cancel();
-            })
-            .await
-            .context("serving HTTP")?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop.cancelled().await;
+            app_shutdown.cancel();
+        })
+        .await
+        .context("serving HTTP")?;
         tracker.close();
         tracker.wait().await;
         state.db.clone().close().await.ok();

@@ -26,7 +26,9 @@ pub fn rfc3339_micros(t: DateTime<Utc>) -> String {
 
 /// `21/11/2026 15:04` in Vietnam time, as the UI shows times.
 pub fn display_vn(t: DateTime<Utc>) -> String {
-    t.with_timezone(&vietnam()).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&vietnam())
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]

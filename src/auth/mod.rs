@@ -46,11 +46,19 @@ impl CurrentUser {
 
     /// Refuses callers whose role may not change the registry.
     pub fn require_registry_editor(&self) -> Result<(), AppError> {
-        if self.user.role.may_edit_registry() { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.user.role.may_edit_registry() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.user.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.user.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -59,7 +67,9 @@ pub async fn scope_of(state: &AppState, user: &User) -> Result<Scope, AppError> 
     if user.role == Role::Admin {
         return Ok(Scope::All);
     }
-    Ok(Scope::Orgs(store::orgs::subtree(&state.db, user.org_id).await?))
+    Ok(Scope::Orgs(
+        store::orgs::subtree(&state.db, user.org_id).await?,
+    ))
 }
 
 /// Resolves the caller from a bearer token or the session cookie, if any.
@@ -78,7 +88,11 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<CurrentUs
             .await?
             .ok_or(AppError::Unauthorized)?;
         let scope = scope_of(state, &user).await?;
-        return Ok(Some(CurrentUser { user, scope, via: Via::Bearer { token_id } }));
+        return Ok(Some(CurrentUser {
+            user,
+            scope,
+            via: Via::Bearer { token_id },
+        }));
     }
     let jar = CookieJar::from_headers(&parts.headers);
     let Some(cookie) = jar.get(session::SESSION_COOKIE) else {
@@ -89,7 +103,11 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<CurrentUs
         return Ok(None);
     };
     let scope = scope_of(state, &user).await?;
-    Ok(Some(CurrentUser { user, scope, via: Via::Session { id_hash } }))
+    Ok(Some(CurrentUser {
+        user,
+        scope,
+        via: Via::Session { id_hash },
+    }))
 }
 
 /// API extractor: 401 when anonymous. A browser calling the API with its session
@@ -97,7 +115,10 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<CurrentUs
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = resolve(parts, state).await?.ok_or(AppError::Unauthorized)?;
         if matches!(user.via, Via::Session { .. })
             && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)

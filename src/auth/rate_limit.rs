@@ -25,7 +25,9 @@ const ADDR_PERIOD: Duration = Duration::from_secs(5);
 fn quota(burst: u32, period: Duration) -> Quota {
     // Both constants are non-zero; `Quota::with_period` only refuses a zero period.
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(burst)
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
 }
 
 impl Default for LoginLimiter {

@@ -20,7 +20,11 @@ pub const CSRF_COOKIE: &str = "cyberdrill_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
 
-pub fn session_cookie(value: String, secure: bool, max_age: time_delta::Duration) -> Cookie<'static> {
+pub fn session_cookie(
+    value: String,
+    secure: bool,
+    max_age: time_delta::Duration,
+) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, value))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -41,8 +45,15 @@ pub struct CsrfToken(pub String);
 
 /// Issues a CSRF cookie to browsers that have none, and makes the token available to
 /// handlers (to put in forms) as a request extension.
-pub async fn ensure_csrf_cookie(jar: CookieJar, mut request: Request, next: Next) -> (CookieJar, Response) {
-    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
+pub async fn ensure_csrf_cookie(
+    jar: CookieJar,
+    mut request: Request,
+    next: Next,
+) -> (CookieJar, Response) {
+    let existing = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 32);
     let (token, jar) = match existing {
         Some(t) => (t, jar),
         None => {

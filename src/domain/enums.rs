@@ -224,6 +224,9 @@ mod tests {
     #[test]
     fn label_keys_use_dashes() {
         assert_eq!(Sector::NatresEnv.label_key(), "sector-natres-env");
-        assert_eq!(SystemType::CitizenBusiness.label_key(), "system-type-citizen-business");
+        assert_eq!(
+            SystemType::CitizenBusiness.label_key(),
+            "system-type-citizen-business"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The security level of an information system (cấp độ 1–5, NĐ 85 / NĐ 331).
 
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 /// A security level that can only be 1 to 5.

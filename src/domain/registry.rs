@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     CertificateScope, DegreeLevel, DossierStatus, Employment, ExpertGroup, FieldErrors,
-    FieldOfStudy, IncidentCategory, SecurityLevel, Sector, Side, SystemType,
+    FieldOfStudy, IncidentCategory, Sector, SecurityLevel, Side, SystemType,
 };
 
 /// Directive 18/CT-TTg §1.c: a response team needs at least five qualified experts.
@@ -46,13 +46,25 @@ fn check_name(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
 
 fn check_len(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
     if value.chars().count() > max {
-        errors.add(field, "too_long", format!("must be at most {max} characters"));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        errors.add(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        );
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.add(field, "invalid", "must not contain control characters");
     }
 }
 
-fn check_not_future(errors: &mut FieldErrors, field: &str, date: Option<NaiveDate>, today: NaiveDate) {
+fn check_not_future(
+    errors: &mut FieldErrors,
+    field: &str,
+    date: Option<NaiveDate>,
+    today: NaiveDate,
+) {
     if let Some(d) = date
         && d > today
     {
@@ -192,7 +204,10 @@ impl SystemPatch {
 
 /// Checks a system draft. Returns it normalised (trimmed names, lower-case domains,
 /// canonical IP text) or every problem found.
-pub fn validate_system(mut draft: SystemDraft, today: NaiveDate) -> Result<SystemDraft, FieldErrors> {
+pub fn validate_system(
+    mut draft: SystemDraft,
+    today: NaiveDate,
+) -> Result<SystemDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     check_name(&mut errors, "name", &draft.name, NAME_MAX);
     draft.name = draft.name.trim().to_owned();
@@ -207,7 +222,11 @@ pub fn validate_system(mut draft: SystemDraft, today: NaiveDate) -> Result<Syste
     for (i, d) in draft.domains.iter().enumerate() {
         let d = d.trim().to_ascii_lowercase();
         if !is_valid_domain(&d) {
-            errors.add(format!("domains.{i}"), "invalid", "is not a valid domain name");
+            errors.add(
+                format!("domains.{i}"),
+                "invalid",
+                "is not a valid domain name",
+            );
         } else if !domains.contains(&d) {
             domains.push(d);
         }
@@ -215,7 +234,11 @@ pub fn validate_system(mut draft: SystemDraft, today: NaiveDate) -> Result<Syste
     draft.domains = domains;
 
     if draft.public_ips.len() > LIST_MAX {
-        errors.add("public_ips", "too_many", format!("at most {LIST_MAX} entries"));
+        errors.add(
+            "public_ips",
+            "too_many",
+            format!("at most {LIST_MAX} entries"),
+        );
     }
     let mut ips = Vec::with_capacity(draft.public_ips.len());
     for (i, ip) in draft.public_ips.iter().enumerate() {
@@ -236,9 +259,21 @@ pub fn validate_system(mut draft: SystemDraft, today: NaiveDate) -> Result<Syste
 fn validate_dossier(errors: &mut FieldErrors, dossier: &mut Dossier, today: NaiveDate) {
     let rank = dossier.status.rank();
     let stages = [
-        ("dossier.submitted_on", dossier.submitted_on, DossierStatus::Submitted),
-        ("dossier.appraised_on", dossier.appraised_on, DossierStatus::Appraised),
-        ("dossier.approved_on", dossier.approved_on, DossierStatus::Approved),
+        (
+            "dossier.submitted_on",
+            dossier.submitted_on,
+            DossierStatus::Submitted,
+        ),
+        (
+            "dossier.appraised_on",
+            dossier.appraised_on,
+            DossierStatus::Appraised,
+        ),
+        (
+            "dossier.approved_on",
+            dossier.approved_on,
+            DossierStatus::Approved,
+        ),
     ];
     for (field, date, stage) in stages {
         check_not_future(errors, field, date, today);
@@ -257,7 +292,11 @@ fn validate_dossier(errors: &mut FieldErrors, dossier: &mut Dossier, today: Naiv
             if let Some((prev_field, prev)) = previous
                 && d < prev
             {
-                errors.add(field, "date_order", format!("must not be before {prev_field}"));
+                errors.add(
+                    field,
+                    "date_order",
+                    format!("must not be before {prev_field}"),
+                );
             }
             previous = Some((field, d));
         }
@@ -272,10 +311,18 @@ fn validate_dossier(errors: &mut FieldErrors, dossier: &mut Dossier, today: Naiv
     }
     if dossier.status == DossierStatus::Approved {
         if dossier.approved_on.is_none() {
-            errors.add("dossier.approved_on", "required", "is required once the dossier is approved");
+            errors.add(
+                "dossier.approved_on",
+                "required",
+                "is required once the dossier is approved",
+            );
         }
         if dossier.decision_no.is_none() {
-            errors.add("dossier.decision_no", "required", "is required once the dossier is approved");
+            errors.add(
+                "dossier.decision_no",
+                "required",
+                "is required once the dossier is approved",
+            );
         }
     }
 }
@@ -373,26 +420,47 @@ impl TeamPatch {
 fn validate_contact(errors: &mut FieldErrors, field: &str, contact: &mut Contact) {
     check_name(errors, &format!("{field}.name"), &contact.name, NAME_MAX);
     contact.name = contact.name.trim().to_owned();
-    for (sub, value) in [("title", &mut contact.title), ("phone", &mut contact.phone), ("email", &mut contact.email)] {
+    for (sub, value) in [
+        ("title", &mut contact.title),
+        ("phone", &mut contact.phone),
+        ("email", &mut contact.email),
+    ] {
         check_len(errors, &format!("{field}.{sub}"), value, NAME_MAX);
         *value = value.trim().to_owned();
     }
     if contact.phone.is_empty() && contact.email.is_empty() {
-        errors.add(format!("{field}.phone"), "required", "a phone number or an email is required");
+        errors.add(
+            format!("{field}.phone"),
+            "required",
+            "a phone number or an email is required",
+        );
     }
     if !contact.email.is_empty() && !looks_like_email(&contact.email) {
-        errors.add(format!("{field}.email"), "invalid", "is not an email address");
+        errors.add(
+            format!("{field}.email"),
+            "invalid",
+            "is not an email address",
+        );
     }
     if !contact.phone.is_empty()
-        && !contact.phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && !contact
+            .phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
     {
-        errors.add(format!("{field}.phone"), "invalid", "may contain only digits, spaces and + - ( ) .");
+        errors.add(
+            format!("{field}.phone"),
+            "invalid",
+            "may contain only digits, spaces and + - ( ) .",
+        );
     }
 }
 
 fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && is_valid_domain(domain) && !s.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty() && is_valid_domain(domain) && !s.contains(char::is_whitespace)
+        }
         None => false,
     }
 }
@@ -529,17 +597,35 @@ pub fn validate_member(mut draft: MemberDraft) -> Result<MemberDraft, FieldError
         *skill = skill.trim().to_owned();
     }
     if draft.certificates.len() > LIST_MAX {
-        errors.add("certificates", "too_many", format!("at most {LIST_MAX} entries"));
+        errors.add(
+            "certificates",
+            "too_many",
+            format!("at most {LIST_MAX} entries"),
+        );
     }
     for (i, cert) in draft.certificates.iter_mut().enumerate() {
-        check_name(&mut errors, &format!("certificates.{i}.name"), &cert.name, NAME_MAX);
+        check_name(
+            &mut errors,
+            &format!("certificates.{i}.name"),
+            &cert.name,
+            NAME_MAX,
+        );
         cert.name = cert.name.trim().to_owned();
-        check_len(&mut errors, &format!("certificates.{i}.issuer"), &cert.issuer, NAME_MAX);
+        check_len(
+            &mut errors,
+            &format!("certificates.{i}.issuer"),
+            &cert.issuer,
+            NAME_MAX,
+        );
         cert.issuer = cert.issuer.trim().to_owned();
         if let (Some(issued), Some(expires)) = (cert.issued_on, cert.expires_on)
             && expires < issued
         {
-            errors.add(format!("certificates.{i}.expires_on"), "date_order", "must not be before issued_on");
+            errors.add(
+                format!("certificates.{i}.expires_on"),
+                "date_order",
+                "must not be before issued_on",
+            );
         }
     }
     errors.into_result(draft)
@@ -549,7 +635,11 @@ pub fn validate_member(mut draft: MemberDraft) -> Result<MemberDraft, FieldError
 /// Form-01 expert group and hold at least one certificate that has not expired.
 /// [PROPOSAL] — the directive says "qualified experts" without a test; this one can
 /// be checked from the records the team keeps.
-pub fn is_qualified_expert(expert_groups: &[ExpertGroup], certificates: &[Certificate], today: NaiveDate) -> bool {
+pub fn is_qualified_expert(
+    expert_groups: &[ExpertGroup],
+    certificates: &[Certificate],
+    today: NaiveDate,
+) -> bool {
     !expert_groups.is_empty() && certificates.iter().any(|c| c.is_valid_on(today))
 }
 
@@ -588,11 +678,19 @@ pub struct PlaybookDraft {
 
 const STEPS_MAX: usize = 100;
 
-pub fn validate_playbook(mut draft: PlaybookDraft, today: NaiveDate) -> Result<PlaybookDraft, FieldErrors> {
+pub fn validate_playbook(
+    mut draft: PlaybookDraft,
+    today: NaiveDate,
+) -> Result<PlaybookDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
     check_name(&mut errors, "title", &draft.title, NAME_MAX);
     draft.title = draft.title.trim().to_owned();
-    check_name(&mut errors, "priority_conditions", &draft.priority_conditions, TEXT_MAX);
+    check_name(
+        &mut errors,
+        "priority_conditions",
+        &draft.priority_conditions,
+        TEXT_MAX,
+    );
     draft.priority_conditions = draft.priority_conditions.trim().to_owned();
     check_len(&mut errors, "change_note", &draft.change_note, TEXT_MAX);
     if let Some(by) = &draft.approved_by {
@@ -602,7 +700,11 @@ pub fn validate_playbook(mut draft: PlaybookDraft, today: NaiveDate) -> Result<P
     check_not_future(&mut errors, "approved_on", draft.approved_on, today);
     check_not_future(&mut errors, "reviewed_on", draft.reviewed_on, today);
     if draft.approved_on.is_some() && draft.approved_by.is_none() {
-        errors.add("approved_by", "required", "is required when approved_on is set");
+        errors.add(
+            "approved_by",
+            "required",
+            "is required when approved_on is set",
+        );
     }
     if draft.steps.is_empty() {
         errors.add("steps", "required", "at least one step is required");
@@ -612,8 +714,18 @@ pub fn validate_playbook(mut draft: PlaybookDraft, today: NaiveDate) -> Result<P
     // Steps given with explicit orders are sorted by them (stable for ties), then renumbered.
     draft.steps.sort_by_key(|s| s.order.unwrap_or(u32::MAX));
     for (i, step) in draft.steps.iter_mut().enumerate() {
-        check_name(&mut errors, &format!("steps.{i}.action"), &step.action, TEXT_MAX);
-        check_name(&mut errors, &format!("steps.{i}.role"), &step.role, NAME_MAX);
+        check_name(
+            &mut errors,
+            &format!("steps.{i}.action"),
+            &step.action,
+            TEXT_MAX,
+        );
+        check_name(
+            &mut errors,
+            &format!("steps.{i}.role"),
+            &step.role,
+            NAME_MAX,
+        );
         step.action = step.action.trim().to_owned();
         step.role = step.role.trim().to_owned();
         step.order = Some(i as u32 + 1);
@@ -691,7 +803,10 @@ mod tests {
             decision_no: None,
         };
         let errors = validate_system(s, date("2026-11-21")).unwrap_err();
-        assert_eq!(errors.get("dossier.appraised_on").unwrap().code, "date_order");
+        assert_eq!(
+            errors.get("dossier.appraised_on").unwrap().code,
+            "date_order"
+        );
         assert_eq!(errors.get("dossier.approved_on").unwrap().code, "required");
         assert_eq!(errors.get("dossier.decision_no").unwrap().code, "required");
     }
@@ -701,7 +816,10 @@ mod tests {
         let mut s = system();
         s.dossier.approved_on = Some(date("2026-05-01"));
         let errors = validate_system(s, date("2026-11-21")).unwrap_err();
-        assert_eq!(errors.get("dossier.approved_on").unwrap().code, "stage_not_reached");
+        assert_eq!(
+            errors.get("dossier.approved_on").unwrap().code,
+            "stage_not_reached"
+        );
     }
 
     #[test]
@@ -724,9 +842,21 @@ mod tests {
             issued_on: None,
             expires_on: expires.map(date),
         };
-        assert!(is_qualified_expert(&[ExpertGroup::Ktpt], &[cert(None)], today));
-        assert!(is_qualified_expert(&[ExpertGroup::Ktpt], &[cert(Some("2026-11-21"))], today));
-        assert!(!is_qualified_expert(&[ExpertGroup::Ktpt], &[cert(Some("2026-11-20"))], today));
+        assert!(is_qualified_expert(
+            &[ExpertGroup::Ktpt],
+            &[cert(None)],
+            today
+        ));
+        assert!(is_qualified_expert(
+            &[ExpertGroup::Ktpt],
+            &[cert(Some("2026-11-21"))],
+            today
+        ));
+        assert!(!is_qualified_expert(
+            &[ExpertGroup::Ktpt],
+            &[cert(Some("2026-11-20"))],
+            today
+        ));
         assert!(!is_qualified_expert(&[], &[cert(None)], today));
     }
 
@@ -736,8 +866,16 @@ mod tests {
             category: IncidentCategory::Encryption,
             title: "Ransomware".into(),
             steps: vec![
-                PlaybookStep { order: Some(5), action: "Khôi phục".into(), role: "Quản trị".into() },
-                PlaybookStep { order: Some(1), action: "Cô lập".into(), role: "Trưởng nhóm".into() },
+                PlaybookStep {
+                    order: Some(5),
+                    action: "Khôi phục".into(),
+                    role: "Quản trị".into(),
+                },
+                PlaybookStep {
+                    order: Some(1),
+                    action: "Cô lập".into(),
+                    role: "Trưởng nhóm".into(),
+                },
             ],
             priority_conditions: "Giữ dịch vụ công trực tuyến".into(),
             approved_by: None,

@@ -33,9 +33,13 @@ where
                 mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
             });
         if !is_json {
-            return Err(AppError::BadRequest("expected Content-Type: application/json".into()));
+            return Err(AppError::BadRequest(
+                "expected Content-Type: application/json".into(),
+            ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -69,7 +73,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         if let Some(missing) = missing_field(&message) {
             segments.push(missing.to_owned());
         }
-        let field = if segments.is_empty() { "body".to_owned() } else { segments.join(".") };
+        let field = if segments.is_empty() {
+            "body".to_owned()
+        } else {
+            segments.join(".")
+        };
         AppError::Validation(FieldErrors::single(field, "invalid", message))
     })
 }
@@ -130,8 +138,16 @@ where
             .map(|Query(v)| ApiQuery(v))
             .map_err(|r: QueryRejection| {
                 let text = r.body_text();
-                let text = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text).to_owned();
-                let field = text.split(':').next().filter(|f| !f.contains(' ')).unwrap_or("query").to_owned();
+                let text = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .to_owned();
+                let field = text
+                    .split(':')
+                    .next()
+                    .filter(|f| !f.contains(' '))
+                    .unwrap_or("query")
+                    .to_owned();
                 AppError::Validation(FieldErrors::single(field, "invalid", text))
             })
     }
@@ -167,8 +183,14 @@ mod tests {
 
     #[test]
     fn nested_fields_are_named_with_dotted_paths() {
-        assert_eq!(field_of(r#"{"steps": [{"action": "a", "role": 1}]}"#), "steps.0.role");
-        assert_eq!(field_of(r#"{"steps": [{"action": "a", "role": "r"}, {"action": "b"}]}"#), "steps.1.role");
+        assert_eq!(
+            field_of(r#"{"steps": [{"action": "a", "role": 1}]}"#),
+            "steps.0.role"
+        );
+        assert_eq!(
+            field_of(r#"{"steps": [{"action": "a", "role": "r"}, {"action": "b"}]}"#),
+            "steps.1.role"
+        );
         assert_eq!(field_of(r#"{"steps": [], "extra": 1}"#), "extra");
         assert_eq!(field_of(r#"{}"#), "steps");
         assert_eq!(field_of(r#"[]"#), "body");
@@ -177,7 +199,13 @@ mod tests {
     #[test]
     fn broken_syntax_is_a_bad_request_even_when_fields_are_missing() {
         for json in [r#"{"steps": [] "#, r#"{} trailing"#, ""] {
-            assert!(matches!(parse_json::<Book>(json.as_bytes()), Err(AppError::BadRequest(_))), "{json}");
+            assert!(
+                matches!(
+                    parse_json::<Book>(json.as_bytes()),
+                    Err(AppError::BadRequest(_))
+                ),
+                "{json}"
+            );
         }
     }
 }

@@ -31,14 +31,22 @@ pub fn router(state: AppState) -> Router {
     let openapi_json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
 
     let api = api
-        .route("/api/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json) }))
+        .route(
+            "/api/openapi.json",
+            get(
+                move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json) },
+            ),
+        )
         // After every API route is added: axum applies this to the routes present now.
         // Scripts get the error envelope for a wrong method too, not an empty 405.
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.config.api_body_limit));
 
     let pages = pages::router()
-        .layer(middleware::from_fn_with_state(state.clone(), pages::render_error_pages))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::render_error_pages,
+        ))
         .layer(middleware::from_fn(ensure_csrf_cookie))
         .layer(DefaultBodyLimit::max(pages::form::FORM_LIMIT));
 
@@ -48,21 +56,39 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(static_asset))
         .fallback(not_found)
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("-");
-                tracing::info_span!("http", method = %req.method(), route, path = %req.uri().path())
-            }),
-        )
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), route, path = %req.uri().path())
+        }))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
 }
 
 /// Unknown paths: the JSON envelope under `/api`, the HTML error page elsewhere.
-async fn not_found(State(state): State<AppState>, uri: axum::http::Uri, ctx: pages::PageCtx) -> Response {
+async fn not_found(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    ctx: pages::PageCtx,
+) -> Response {
     if uri.path() == "/api" || uri.path().starts_with("/api/") {
         return AppError::NotFound.into_response();
     }
@@ -76,7 +102,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(_) => Json(json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "database_unavailable"}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "database_unavailable"})),
+            )
+                .into_response()
         }
     }
 }

@@ -366,10 +366,7 @@ mod tests {
     #[test]
     fn keywords_round_trip_through_their_text() {
         for category in IncidentCategory::ALL {
-            assert_eq!(
-                category.code().parse::<IncidentCategory>(),
-                Ok(*category)
-            );
+            assert_eq!(category.code().parse::<IncidentCategory>(), Ok(*category));
         }
         assert_eq!(
             serde_json::to_string(&IncidentCategory::UnauthAccess).unwrap(),

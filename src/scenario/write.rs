@@ -20,11 +20,7 @@ pub fn to_toml(scenario: &Scenario) -> String {
     };
     put(&mut out, "id", &quote_line(scenario.id.as_str()));
     put(&mut out, "version", &scenario.version.to_string());
-    put(
-        &mut out,
-        "category",
-        &quote_line(scenario.category.code()),
-    );
+    put(&mut out, "category", &quote_line(scenario.category.code()));
     put(&mut out, "min_level", &scenario.min_level.get().to_string());
     put(
         &mut out,

@@ -38,10 +38,16 @@ pub enum StoreError {
     NotFound,
     /// A uniqueness rule was broken; `field` names the input field at fault.
     #[error("{field}: {message}")]
-    Conflict { field: &'static str, message: String },
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// A reference in the input (another organisation, user…) is not acceptable.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -82,13 +88,20 @@ impl Page {
     pub const MAX_LIMIT: u64 = 500;
 
     pub fn first(limit: u64) -> Self {
-        Page { after: None, limit: limit.clamp(1, Self::MAX_LIMIT) }
+        Page {
+            after: None,
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+        }
     }
 }
 
 /// Returns the page's items and the cursor of the next page, if there is one.
 /// The query must have fetched `limit + 1` rows.
-pub fn paginate<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<Uuid>) {
+pub fn paginate<T>(
+    mut rows: Vec<T>,
+    limit: u64,
+    id: impl Fn(&T) -> Uuid,
+) -> (Vec<T>, Option<Uuid>) {
     if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         let next = rows.last().map(id);
@@ -106,11 +119,14 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
 
 /// Reads a JSON column back; a value the application did not write (hand-edited
 /// database) is reported as a database error rather than a panic.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T, DbErr> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> Result<T, DbErr> {
     serde_json::from_value(value.clone()).map_err(|e| DbErr::Json(e.to_string()))
 }
 
 /// Parses a code column back into its enum.
 pub(crate) fn from_code<T: std::str::FromStr<Err = String>>(code: &str) -> Result<T, DbErr> {
-    code.parse().map_err(|e: String| DbErr::Type(format!("{code}: {e}")))
+    code.parse()
+        .map_err(|e: String| DbErr::Type(format!("{code}: {e}")))
 }

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -64,7 +66,10 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Org>, 
         q = q.filter(org::Column::Id.is_in(ids.clone()));
     }
     let rows = q.all(db).await?;
-    Ok(rows.into_iter().map(Org::try_from).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(Org::try_from)
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Result<Org, StoreError> {
@@ -74,8 +79,14 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Result<O
     }
 }
 
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<Org>, StoreError> {
-    let m = org::Entity::find().filter(org::Column::Slug.eq(slug)).one(db).await?;
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Option<Org>, StoreError> {
+    let m = org::Entity::find()
+        .filter(org::Column::Slug.eq(slug))
+        .one(db)
+        .await?;
     Ok(m.map(Org::try_from).transpose()?)
 }
 
@@ -88,7 +99,10 @@ pub struct NewOrg<'a> {
 
 pub async fn create(db: &impl ConnectionTrait, new: NewOrg<'_>) -> Result<Org, StoreError> {
     if find_by_slug(db, new.slug).await?.is_some() {
-        return Err(StoreError::Conflict { field: "slug", message: "is already used".into() });
+        return Err(StoreError::Conflict {
+            field: "slug",
+            message: "is already used".into(),
+        });
     }
     let now = Utc::now();
     let model = org::ActiveModel {
@@ -112,11 +126,23 @@ pub struct OrgChanges {
     pub sector: Option<Option<Sector>>,
 }
 
-pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: Uuid, changes: OrgChanges) -> Result<Org, StoreError> {
-    let current = org::Entity::find_by_id(id).one(db).await?.filter(|m| scope.allows(m.id)).ok_or(StoreError::NotFound)?;
+pub async fn update(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    changes: OrgChanges,
+) -> Result<Org, StoreError> {
+    let current = org::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|m| scope.allows(m.id))
+        .ok_or(StoreError::NotFound)?;
     if let Some(Some(parent)) = changes.parent_id {
         if !scope.allows(parent) || org::Entity::find_by_id(parent).one(db).await?.is_none() {
-            return Err(StoreError::Invalid { field: "parent_id", message: "no such organisation".into() });
+            return Err(StoreError::Invalid {
+                field: "parent_id",
+                message: "no such organisation".into(),
+            });
         }
         if subtree(db, id).await?.contains(&parent) {
             return Err(StoreError::Invalid {
@@ -144,10 +170,24 @@ pub async fn ensure_root(db: &impl ConnectionTrait) -> Result<Org, StoreError> {
     if let Some(root) = find_by_slug(db, ROOT_SLUG).await? {
         return Ok(root);
     }
-    create(db, NewOrg { slug: ROOT_SLUG, name: "Root", parent_id: None, sector: None }).await
+    create(
+        db,
+        NewOrg {
+            slug: ROOT_SLUG,
+            name: "Root",
+            parent_id: None,
+            sector: None,
+        },
+    )
+    .await
 }
 
 /// Names of organisations by id, for lists that show the owner's name.
 pub async fn names(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, String>, StoreError> {
-    Ok(org::Entity::find().all(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
+    Ok(org::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
 }

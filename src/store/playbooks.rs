@@ -108,7 +108,11 @@ fn assemble(sys: &system::Model, v: playbook_version::Model) -> Result<Playbook,
     })
 }
 
-async fn visible_system(db: &impl ConnectionTrait, scope: &Scope, system_id: Uuid) -> Result<system::Model, StoreError> {
+async fn visible_system(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    system_id: Uuid,
+) -> Result<system::Model, StoreError> {
     system::Entity::find_by_id(system_id)
         .one(db)
         .await?
@@ -121,12 +125,18 @@ async fn visible_playbook(
     scope: &Scope,
     id: Uuid,
 ) -> Result<(playbook::Model, system::Model), StoreError> {
-    let book = playbook::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound)?;
+    let book = playbook::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let sys = visible_system(db, scope, book.system_id).await?;
     Ok((book, sys))
 }
 
-async fn current_version(db: &impl ConnectionTrait, book: &playbook::Model) -> Result<playbook_version::Model, StoreError> {
+async fn current_version(
+    db: &impl ConnectionTrait,
+    book: &playbook::Model,
+) -> Result<playbook_version::Model, StoreError> {
     playbook_version::Entity::find()
         .filter(playbook_version::Column::PlaybookId.eq(book.id))
         .filter(playbook_version::Column::Version.eq(book.current_version))
@@ -135,7 +145,11 @@ async fn current_version(db: &impl ConnectionTrait, book: &playbook::Model) -> R
         .ok_or(StoreError::NotFound)
 }
 
-pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Result<Playbook, StoreError> {
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Playbook, StoreError> {
     let (book, sys) = visible_playbook(db, scope, id).await?;
     let v = current_version(db, &book).await?;
     Ok(assemble(&sys, v)?)
@@ -150,7 +164,11 @@ pub struct PlaybookFilter {
 }
 
 /// Playbooks in scope, current versions only, ordered by system name then category.
-pub async fn list(db: &impl ConnectionTrait, scope: &Scope, filter: &PlaybookFilter) -> Result<Vec<Playbook>, StoreError> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &PlaybookFilter,
+) -> Result<Vec<Playbook>, StoreError> {
     let mut sq = system::Entity::find();
     if let Scope::Orgs(ids) = scope {
         sq = sq.filter(system::Column::OrgId.is_in(ids.clone()));
@@ -180,7 +198,11 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, filter: &PlaybookFil
             }
         }
     }
-    out.sort_by(|a, b| a.system_name.cmp(&b.system_name).then(a.category.cmp(&b.category)));
+    out.sort_by(|a, b| {
+        a.system_name
+            .cmp(&b.system_name)
+            .then(a.category.cmp(&b.category))
+    });
     Ok(out)
 }
 
@@ -205,7 +227,13 @@ async fn check_category_free(
     Ok(())
 }
 
-fn version_row(playbook_id: Uuid, version: i32, d: &PlaybookDraft, by: Option<Uuid>, now: DateTime<Utc>) -> playbook_version::ActiveModel {
+fn version_row(
+    playbook_id: Uuid,
+    version: i32,
+    d: &PlaybookDraft,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> playbook_version::ActiveModel {
     playbook_version::ActiveModel {
         id: Set(Uuid::now_v7()),
         playbook_id: Set(playbook_id),
@@ -272,28 +300,49 @@ pub async fn save_version<C: ConnectionTrait + TransactionTrait>(
     let v = version_row(id, next, draft, by, now)
         .insert(&txn)
         .await
-        .map_err(|e| StoreError::unique_as(e, "version", "the playbook was changed at the same time; reload and retry"))?;
+        .map_err(|e| {
+            StoreError::unique_as(
+                e,
+                "version",
+                "the playbook was changed at the same time; reload and retry",
+            )
+        })?;
     let mut active: playbook::ActiveModel = book.into();
     active.current_version = Set(next);
     active.category = Set(draft.category.code().to_owned());
     active.updated_at = Set(now);
-    active.update(&txn).await.map_err(|e| StoreError::unique_as(e, "category", CATEGORY_TAKEN))?;
+    active
+        .update(&txn)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "category", CATEGORY_TAKEN))?;
     txn.commit().await?;
     Ok(assemble(&sys, v)?)
 }
 
 /// Every version, newest first.
-pub async fn versions(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Result<Vec<PlaybookVersion>, StoreError> {
+pub async fn versions(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Vec<PlaybookVersion>, StoreError> {
     let (book, _) = visible_playbook(db, scope, id).await?;
     let rows = playbook_version::Entity::find()
         .filter(playbook_version::Column::PlaybookId.eq(book.id))
         .order_by_desc(playbook_version::Column::Version)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(version_from_model).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(version_from_model)
+        .collect::<Result<_, _>>()?)
 }
 
-pub async fn version(db: &impl ConnectionTrait, scope: &Scope, id: Uuid, number: i32) -> Result<PlaybookVersion, StoreError> {
+pub async fn version(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    number: i32,
+) -> Result<PlaybookVersion, StoreError> {
     let (book, _) = visible_playbook(db, scope, id).await?;
     let row = playbook_version::Entity::find()
         .filter(playbook_version::Column::PlaybookId.eq(book.id))

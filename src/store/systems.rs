@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{Page, Scope, StoreError, from_code, from_json, paginate, to_json};
 use crate::domain::registry::{Dossier, SystemDraft, playbook_is_stale};
-use crate::domain::{IncidentCategory, SecurityLevel, Sector, SystemType};
+use crate::domain::{IncidentCategory, Sector, SecurityLevel, SystemType};
 use crate::entities::{org, playbook, playbook_version, system};
 
 /// An information system as the API and pages show it.
@@ -139,7 +139,9 @@ async fn playbook_summaries(
         .map(|v| (v.playbook_id, v))
         .collect();
     for b in books {
-        let Some(v) = versions.get(&b.id) else { continue };
+        let Some(v) = versions.get(&b.id) else {
+            continue;
+        };
         let last_changed = changed.get(&b.system_id).copied().flatten();
         out.entry(b.system_id).or_default().push(PlaybookSummary {
             id: b.id,
@@ -156,7 +158,10 @@ async fn playbook_summaries(
     Ok(out)
 }
 
-async fn hydrate(db: &impl ConnectionTrait, rows: Vec<system::Model>) -> Result<Vec<System>, StoreError> {
+async fn hydrate(
+    db: &impl ConnectionTrait,
+    rows: Vec<system::Model>,
+) -> Result<Vec<System>, StoreError> {
     let keys: Vec<_> = rows.iter().map(|r| (r.id, r.last_changed_on)).collect();
     let mut books = playbook_summaries(db, &keys).await?;
     rows.into_iter()
@@ -215,9 +220,17 @@ pub async fn list(
         let needle = filter.q.as_ref().map(|s| s.to_lowercase());
         let ids: Vec<Uuid> = all
             .iter()
-            .filter(|s| filter.stale.is_none_or(|want| s.has_stale_playbook() == want))
+            .filter(|s| {
+                filter
+                    .stale
+                    .is_none_or(|want| s.has_stale_playbook() == want)
+            })
             .filter(|s| !filter.lacking_playbook || s.lacks_current_playbook())
-            .filter(|s| needle.as_ref().is_none_or(|n| s.name.to_lowercase().contains(n)))
+            .filter(|s| {
+                needle
+                    .as_ref()
+                    .is_none_or(|n| s.name.to_lowercase().contains(n))
+            })
             .map(|s| s.id)
             .collect();
         q = q.filter(system::Column::Id.is_in(ids));
@@ -240,7 +253,10 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Result<S
         .one(db)
         .await?
         .ok_or(StoreError::NotFound)?;
-    hydrate(db, vec![row]).await?.pop().ok_or(StoreError::NotFound)
+    hydrate(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
 }
 
 /// Checks the references of a validated draft: the owner must be visible to the
@@ -253,12 +269,18 @@ async fn check_refs(
     exclude: Option<Uuid>,
 ) -> Result<(), StoreError> {
     if !scope.allows(org_id) || org::Entity::find_by_id(org_id).one(db).await?.is_none() {
-        return Err(StoreError::Invalid { field: "org_id", message: "no such organisation".into() });
+        return Err(StoreError::Invalid {
+            field: "org_id",
+            message: "no such organisation".into(),
+        });
     }
     if let Some(op) = draft.operator_org_id
         && org::Entity::find_by_id(op).one(db).await?.is_none()
     {
-        return Err(StoreError::Invalid { field: "operator_org_id", message: "no such organisation".into() });
+        return Err(StoreError::Invalid {
+            field: "operator_org_id",
+            message: "no such organisation".into(),
+        });
     }
     let mut dup = system::Entity::find()
         .filter(system::Column::OrgId.eq(org_id))
@@ -267,7 +289,10 @@ async fn check_refs(
         dup = dup.filter(system::Column::Id.ne(id));
     }
     if dup.one(db).await?.is_some() {
-        return Err(StoreError::Conflict { field: "name", message: DUPLICATE_NAME.into() });
+        return Err(StoreError::Conflict {
+            field: "name",
+            message: DUPLICATE_NAME.into(),
+        });
     }
     Ok(())
 }
@@ -292,7 +317,12 @@ fn write_fields(active: &mut system::ActiveModel, d: &SystemDraft) {
 }
 
 /// Creates a system from a validated draft. `org_id` is the owner (already defaulted).
-pub async fn create(db: &impl ConnectionTrait, scope: &Scope, org_id: Uuid, draft: &SystemDraft) -> Result<System, StoreError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    org_id: Uuid,
+    draft: &SystemDraft,
+) -> Result<System, StoreError> {
     check_refs(db, scope, draft, org_id, None).await?;
     let now = Utc::now();
     let mut active = system::ActiveModel {
@@ -303,12 +333,20 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, org_id: Uuid, draf
         ..Default::default()
     };
     write_fields(&mut active, draft);
-    let m = active.insert(db).await.map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
+    let m = active
+        .insert(db)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
     Ok(from_model(m, Vec::new())?)
 }
 
 /// Replaces a system's fields with a validated draft (the owner does not change).
-pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: Uuid, draft: &SystemDraft) -> Result<System, StoreError> {
+pub async fn update(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    draft: &SystemDraft,
+) -> Result<System, StoreError> {
     let current = scoped(scope)
         .filter(system::Column::Id.eq(id))
         .one(db)
@@ -318,7 +356,10 @@ pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: Uuid, draft: &
     let mut active: system::ActiveModel = current.into();
     write_fields(&mut active, draft);
     active.updated_at = Set(Utc::now());
-    active.update(db).await.map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
+    active
+        .update(db)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
     get(db, scope, id).await
 }
 
@@ -335,12 +376,26 @@ pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Resul
 
 /// Every system in scope, for dashboards (no paging: the registry of one ministry is
 /// hundreds of systems, not millions).
-pub async fn all_in_scope(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<System>, StoreError> {
-    let rows = scoped(scope).order_by_asc(system::Column::Name).all(db).await?;
+pub async fn all_in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<Vec<System>, StoreError> {
+    let rows = scoped(scope)
+        .order_by_asc(system::Column::Name)
+        .all(db)
+        .await?;
     hydrate(db, rows).await
 }
 
 /// Ids of systems in scope, for pickers.
-pub async fn ids_in_scope(db: &impl ConnectionTrait, scope: &Scope) -> Result<HashSet<Uuid>, StoreError> {
-    Ok(scoped(scope).all(db).await?.into_iter().map(|s| s.id).collect())
+pub async fn ids_in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<HashSet<Uuid>, StoreError> {
+    Ok(scoped(scope)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
 }

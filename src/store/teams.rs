@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -121,7 +122,10 @@ fn team_from_model(m: team::Model, members: &[Member]) -> Result<Team, sea_orm::
         established_decision_no: m.established_decision_no,
         established_on: m.established_on,
         member_count: members.len(),
-        outsourced_members: members.iter().filter(|x| x.employment == Employment::Outsourced).count(),
+        outsourced_members: members
+            .iter()
+            .filter(|x| x.employment == Employment::Outsourced)
+            .count(),
         qualified_experts: qualified,
         meets_minimum_experts: qualified >= MINIMUM_QUALIFIED_EXPERTS,
         created_at: m.created_at,
@@ -150,7 +154,11 @@ async fn members_of(
     Ok(out)
 }
 
-async fn hydrate(db: &impl ConnectionTrait, rows: Vec<team::Model>, today: NaiveDate) -> Result<Vec<Team>, StoreError> {
+async fn hydrate(
+    db: &impl ConnectionTrait,
+    rows: Vec<team::Model>,
+    today: NaiveDate,
+) -> Result<Vec<Team>, StoreError> {
     let members = members_of(db, rows.iter().map(|t| t.id).collect(), today).await?;
     rows.into_iter()
         .map(|t| {
@@ -197,7 +205,11 @@ pub async fn list(
         let ids: Vec<Uuid> = all
             .iter()
             .filter(|t| !filter.below_minimum || !t.meets_minimum_experts)
-            .filter(|t| needle.as_ref().is_none_or(|n| t.name.to_lowercase().contains(n)))
+            .filter(|t| {
+                needle
+                    .as_ref()
+                    .is_none_or(|n| t.name.to_lowercase().contains(n))
+            })
             .map(|t| t.id)
             .collect();
         q = q.filter(team::Column::Id.is_in(ids));
@@ -205,18 +217,41 @@ pub async fn list(
     if let Some(after) = page.after {
         q = q.filter(team::Column::Id.gt(after));
     }
-    let rows = q.order_by_asc(team::Column::Id).limit(page.limit + 1).all(db).await?;
+    let rows = q
+        .order_by_asc(team::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
     let (rows, next) = paginate(rows, page.limit, |r| r.id);
     Ok((hydrate(db, rows, today).await?, next))
 }
 
-pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: Uuid, today: NaiveDate) -> Result<Team, StoreError> {
-    let row = scoped(scope).filter(team::Column::Id.eq(id)).one(db).await?.ok_or(StoreError::NotFound)?;
-    hydrate(db, vec![row], today).await?.pop().ok_or(StoreError::NotFound)
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    today: NaiveDate,
+) -> Result<Team, StoreError> {
+    let row = scoped(scope)
+        .filter(team::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    hydrate(db, vec![row], today)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)
 }
 
-pub async fn all_in_scope(db: &impl ConnectionTrait, scope: &Scope, today: NaiveDate) -> Result<Vec<Team>, StoreError> {
-    let rows = scoped(scope).order_by_asc(team::Column::Name).all(db).await?;
+pub async fn all_in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<Team>, StoreError> {
+    let rows = scoped(scope)
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
     hydrate(db, rows, today).await
 }
 
@@ -230,14 +265,22 @@ async fn check_team_refs(
     exclude: Option<Uuid>,
 ) -> Result<(), StoreError> {
     if !scope.allows(org_id) || org::Entity::find_by_id(org_id).one(db).await?.is_none() {
-        return Err(StoreError::Invalid { field: "org_id", message: "no such organisation".into() });
+        return Err(StoreError::Invalid {
+            field: "org_id",
+            message: "no such organisation".into(),
+        });
     }
-    let mut dup = team::Entity::find().filter(team::Column::OrgId.eq(org_id)).filter(team::Column::Name.eq(name));
+    let mut dup = team::Entity::find()
+        .filter(team::Column::OrgId.eq(org_id))
+        .filter(team::Column::Name.eq(name));
     if let Some(id) = exclude {
         dup = dup.filter(team::Column::Id.ne(id));
     }
     if dup.one(db).await?.is_some() {
-        return Err(StoreError::Conflict { field: "name", message: DUPLICATE_NAME.into() });
+        return Err(StoreError::Conflict {
+            field: "name",
+            message: DUPLICATE_NAME.into(),
+        });
     }
     Ok(())
 }
@@ -253,7 +296,12 @@ fn write_team(active: &mut team::ActiveModel, d: &TeamDraft) {
     active.established_on = Set(d.established_on);
 }
 
-pub async fn create(db: &impl ConnectionTrait, scope: &Scope, org_id: Uuid, draft: &TeamDraft) -> Result<Team, StoreError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    org_id: Uuid,
+    draft: &TeamDraft,
+) -> Result<Team, StoreError> {
     check_team_refs(db, scope, org_id, &draft.name, None).await?;
     let now = Utc::now();
     let mut active = team::ActiveModel {
@@ -264,7 +312,10 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, org_id: Uuid, draf
         ..Default::default()
     };
     write_team(&mut active, draft);
-    let m = active.insert(db).await.map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
+    let m = active
+        .insert(db)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
     Ok(team_from_model(m, &[])?)
 }
 
@@ -275,26 +326,52 @@ pub async fn update(
     draft: &TeamDraft,
     today: NaiveDate,
 ) -> Result<Team, StoreError> {
-    let current = scoped(scope).filter(team::Column::Id.eq(id)).one(db).await?.ok_or(StoreError::NotFound)?;
+    let current = scoped(scope)
+        .filter(team::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     check_team_refs(db, scope, current.org_id, &draft.name, Some(id)).await?;
     let mut active: team::ActiveModel = current.into();
     write_team(&mut active, draft);
     active.updated_at = Set(Utc::now());
-    active.update(db).await.map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
+    active
+        .update(db)
+        .await
+        .map_err(|e| StoreError::unique_as(e, "name", DUPLICATE_NAME))?;
     get(db, scope, id, today).await
 }
 
 // ------------------------------------------------------------ members
 
-pub async fn members(db: &impl ConnectionTrait, scope: &Scope, team_id: Uuid, today: NaiveDate) -> Result<Vec<Member>, StoreError> {
-    scoped(scope).filter(team::Column::Id.eq(team_id)).one(db).await?.ok_or(StoreError::NotFound)?;
-    Ok(members_of(db, vec![team_id], today).await?.remove(&team_id).unwrap_or_default())
+pub async fn members(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    team_id: Uuid,
+    today: NaiveDate,
+) -> Result<Vec<Member>, StoreError> {
+    scoped(scope)
+        .filter(team::Column::Id.eq(team_id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(members_of(db, vec![team_id], today)
+        .await?
+        .remove(&team_id)
+        .unwrap_or_default())
 }
 
 /// A linked user account must belong to the team's organisation.
-async fn check_member_user(db: &impl ConnectionTrait, team_org: Uuid, user_id: Option<Uuid>) -> Result<(), StoreError> {
+async fn check_member_user(
+    db: &impl ConnectionTrait,
+    team_org: Uuid,
+    user_id: Option<Uuid>,
+) -> Result<(), StoreError> {
     if let Some(uid) = user_id {
-        let ok = user::Entity::find_by_id(uid).one(db).await?.is_some_and(|u| u.org_id == team_org);
+        let ok = user::Entity::find_by_id(uid)
+            .one(db)
+            .await?
+            .is_some_and(|u| u.org_id == team_org);
         if !ok {
             return Err(StoreError::Invalid {
                 field: "user_id",
@@ -324,7 +401,11 @@ pub async fn add_member(
     draft: &MemberDraft,
     today: NaiveDate,
 ) -> Result<Member, StoreError> {
-    let team = scoped(scope).filter(team::Column::Id.eq(team_id)).one(db).await?.ok_or(StoreError::NotFound)?;
+    let team = scoped(scope)
+        .filter(team::Column::Id.eq(team_id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     check_member_user(db, team.org_id, draft.user_id).await?;
     let now = Utc::now();
     let mut active = team_member::ActiveModel {
@@ -344,7 +425,11 @@ async fn find_member(
     team_id: Uuid,
     member_id: Uuid,
 ) -> Result<(team::Model, team_member::Model), StoreError> {
-    let team = scoped(scope).filter(team::Column::Id.eq(team_id)).one(db).await?.ok_or(StoreError::NotFound)?;
+    let team = scoped(scope)
+        .filter(team::Column::Id.eq(team_id))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let member = team_member::Entity::find_by_id(member_id)
         .one(db)
         .await?
@@ -380,8 +465,15 @@ pub async fn update_member(
     Ok(member_from_model(active.update(db).await?, today)?)
 }
 
-pub async fn delete_member(db: &impl ConnectionTrait, scope: &Scope, team_id: Uuid, member_id: Uuid) -> Result<(), StoreError> {
+pub async fn delete_member(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    team_id: Uuid,
+    member_id: Uuid,
+) -> Result<(), StoreError> {
     let (_, member) = find_member(db, scope, team_id, member_id).await?;
-    team_member::Entity::delete_by_id(member.id).exec(db).await?;
+    team_member::Entity::delete_by_id(member.id)
+        .exec(db)
+        .await?;
     Ok(())
 }

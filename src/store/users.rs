@@ -50,7 +50,10 @@ pub struct NewUser<'a> {
 
 pub async fn create(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<User, StoreError> {
     if find_by_username(db, new.username).await?.is_some() {
-        return Err(StoreError::Conflict { field: "username", message: "is already taken".into() });
+        return Err(StoreError::Conflict {
+            field: "username",
+            message: "is already taken".into(),
+        });
     }
     let model = user::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -68,23 +71,39 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser<'_>) -> Result<User,
     Ok(User::try_from(model)?)
 }
 
-pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<User>, StoreError> {
-    let m = user::Entity::find().filter(user::Column::Username.eq(username)).one(db).await?;
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<User>, StoreError> {
+    let m = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?;
     Ok(m.map(User::try_from).transpose()?)
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, StoreError> {
-    Ok(user::Entity::find_by_id(id).one(db).await?.map(User::try_from).transpose()?)
+    Ok(user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(User::try_from)
+        .transpose()?)
 }
 
 /// Users of the given organisations, for pickers (e.g. linking a team member).
-pub async fn list_in_orgs(db: &impl ConnectionTrait, org_ids: &[Uuid]) -> Result<Vec<User>, StoreError> {
+pub async fn list_in_orgs(
+    db: &impl ConnectionTrait,
+    org_ids: &[Uuid],
+) -> Result<Vec<User>, StoreError> {
     let rows = user::Entity::find()
         .filter(user::Column::OrgId.is_in(org_ids.to_vec()))
         .order_by_asc(user::Column::Username)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<_, _>>()?)
 }
 
 // ------------------------------------------------------------ sessions
@@ -113,7 +132,10 @@ pub async fn session_user(
     id_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, StoreError> {
-    let Some(s) = session::Entity::find_by_id(id_hash.to_owned()).one(db).await? else {
+    let Some(s) = session::Entity::find_by_id(id_hash.to_owned())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if s.expires_at <= now {
@@ -124,7 +146,9 @@ pub async fn session_user(
 }
 
 pub async fn delete_session(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
-    session::Entity::delete_by_id(id_hash.to_owned()).exec(db).await?;
+    session::Entity::delete_by_id(id_hash.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -188,10 +212,16 @@ pub async fn token_user(
     if t.revoked_at.is_some() || t.expires_at <= now {
         return Ok(None);
     }
-    Ok(get(db, t.user_id).await?.filter(|u| !u.disabled).map(|u| (t.id, u)))
+    Ok(get(db, t.user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .map(|u| (t.id, u)))
 }
 
-pub async fn list_tokens(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<ApiToken>, StoreError> {
+pub async fn list_tokens(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<ApiToken>, StoreError> {
     let rows = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_desc(api_token::Column::CreatedAt)
@@ -202,7 +232,11 @@ pub async fn list_tokens(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec
 
 /// Revokes one of the user's tokens. Revoking twice is harmless; another user's
 /// token is "not found".
-pub async fn revoke_token(db: &impl ConnectionTrait, user_id: Uuid, token_id: Uuid) -> Result<ApiToken, StoreError> {
+pub async fn revoke_token(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    token_id: Uuid,
+) -> Result<ApiToken, StoreError> {
     let t = api_token::Entity::find_by_id(token_id)
         .one(db)
         .await?

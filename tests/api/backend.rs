@@ -10,14 +10,19 @@ async fn the_suite_runs_on_postgresql_when_asked_and_says_so_when_skipped() {
     let app = TestApp::spawn().await;
     let asked = std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty());
     if !asked {
-        eprintln!("PostgreSQL tests skipped: set {POSTGRES_ENV}=postgres://USER@HOST:PORT/DB to run the suite on PostgreSQL");
+        eprintln!(
+            "PostgreSQL tests skipped: set {POSTGRES_ENV}=postgres://USER@HOST:PORT/DB to run the suite on PostgreSQL"
+        );
         assert_eq!(app.backend, "sqlite");
         return;
     }
     assert_eq!(app.backend, "postgres");
     let row = app
         .db
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT version() AS v"))
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT version() AS v",
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -31,6 +36,8 @@ async fn migrations_leave_the_schema_usable_and_are_idempotent() {
     // Applying the migrations again (as `cyberdrill migrate` on a current database) is a no-op.
     use migrations::MigratorTrait;
     migrations::Migrator::up(&app.db, None).await.unwrap();
-    let pending = migrations::Migrator::get_pending_migrations(&app.db).await.unwrap();
+    let pending = migrations::Migrator::get_pending_migrations(&app.db)
+        .await
+        .unwrap();
     assert!(pending.is_empty());
 }

@@ -2,9 +2,9 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,17 +60,44 @@ pub async fn create_token(
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     let user = login(&state, &req.username, &req.password, addr).await?;
-    let label = req.label.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or("api");
+    let label = req
+        .label
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .unwrap_or("api");
     if label.chars().count() > 100 {
-        return Err(AppError::field("label", "too_long", "must be at most 100 characters"));
+        return Err(AppError::field(
+            "label",
+            "too_long",
+            "must be at most 100 characters",
+        ));
     }
     if label.contains(char::is_control) {
-        return Err(AppError::field("label", "invalid", "must not contain control characters"));
+        return Err(AppError::field(
+            "label",
+            "invalid",
+            "must not contain control characters",
+        ));
     }
     let token = format!("cd_{}", secret::new_secret());
     let expires_at = Utc::now() + state.config.token_ttl;
-    let stored = store::users::create_token(&state.db, user.id, secret::sha256_hex(&token), label, expires_at).await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token, id: stored.id, expires_at })))
+    let stored = store::users::create_token(
+        &state.db,
+        user.id,
+        secret::sha256_hex(&token),
+        label,
+        expires_at,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse {
+            token,
+            id: stored.id,
+            expires_at,
+        }),
+    ))
 }
 
 /// Checks a login attempt against the rate limits and the stored hash.
@@ -86,11 +113,20 @@ pub async fn login(
         .map_err(|retry_after_s| AppError::RateLimited { retry_after_s })?;
     // No username holds control characters, and PostgreSQL refuses NUL in text: such
     // a name is a failed login, not a database error.
-    if username.len() > 64 || username.contains(char::is_control) || password_text.len() > password::MAX_LENGTH {
+    if username.len() > 64
+        || username.contains(char::is_control)
+        || password_text.len() > password::MAX_LENGTH
+    {
         return Err(AppError::Unauthorized);
     }
-    let user = store::users::find_by_username(&state.db, username.trim()).await?.filter(|u| !u.disabled);
-    let ok = password::verify(password_text.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = store::users::find_by_username(&state.db, username.trim())
+        .await?
+        .filter(|u| !u.disabled);
+    let ok = password::verify(
+        password_text.to_owned(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await?;
     match user {
         Some(u) if ok => Ok(u),
         _ => {
@@ -103,9 +139,14 @@ pub async fn login(
 /// Revokes the token that authenticates this request.
 #[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth",
     responses((status = 204), (status = 400, body = ErrorEnvelope, description = "not called with a bearer token")))]
-pub async fn revoke_current_token(state: axum::extract::State<AppState>, me: CurrentUser) -> AppResult<StatusCode> {
+pub async fn revoke_current_token(
+    state: axum::extract::State<AppState>,
+    me: CurrentUser,
+) -> AppResult<StatusCode> {
     let Via::Bearer { token_id } = me.via else {
-        return Err(AppError::BadRequest("this request was not made with a bearer token".into()));
+        return Err(AppError::BadRequest(
+            "this request was not made with a bearer token".into(),
+        ));
     };
     store::users::revoke_token(&state.db, me.user.id, token_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -113,8 +154,13 @@ pub async fn revoke_current_token(state: axum::extract::State<AppState>, me: Cur
 
 /// The caller's own tokens (without their secrets).
 #[utoipa::path(get, path = "/api/v1/auth/tokens", tag = "auth", responses((status = 200, body = Vec<ApiToken>)))]
-pub async fn list_tokens(state: axum::extract::State<AppState>, me: CurrentUser) -> AppResult<Json<Vec<ApiToken>>> {
-    Ok(Json(store::users::list_tokens(&state.db, me.user.id).await?))
+pub async fn list_tokens(
+    state: axum::extract::State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<ApiToken>>> {
+    Ok(Json(
+        store::users::list_tokens(&state.db, me.user.id).await?,
+    ))
 }
 
 /// Revokes one of the caller's tokens.
@@ -126,7 +172,9 @@ pub async fn revoke_token(
     me: CurrentUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ApiToken>> {
-    Ok(Json(store::users::revoke_token(&state.db, me.user.id, id).await?))
+    Ok(Json(
+        store::users::revoke_token(&state.db, me.user.id, id).await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,5 +190,11 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
 pub async fn get_me(me: CurrentUser) -> Json<Me> {
     let u = me.user;
-    Json(Me { id: u.id, username: u.username, full_name: u.full_name, role: u.role, org_id: u.org_id })
+    Json(Me {
+        id: u.id,
+        username: u.username,
+        full_name: u.full_name,
+        role: u.role,
+        org_id: u.org_id,
+    })
 }

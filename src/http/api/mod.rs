@@ -73,6 +73,9 @@ pub struct PageParams {
 
 impl PageParams {
     pub fn page(&self) -> Page {
-        Page { after: self.cursor, limit: self.limit.unwrap_or(100).clamp(1, Page::MAX_LIMIT) }
+        Page {
+            after: self.cursor,
+            limit: self.limit.unwrap_or(100).clamp(1, Page::MAX_LIMIT),
+        }
     }
 }

@@ -1,9 +1,9 @@
 //! Organisations. Administrators create them anywhere; controllers may add units
 //! below their own organisation.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -52,10 +52,16 @@ pub struct OrgPatch {
 
 pub fn check_slug(errors: &mut FieldErrors, slug: &str) {
     let ok = (2..=64).contains(&slug.len())
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !slug.starts_with('-');
     if !ok {
-        errors.add("slug", "invalid", "use 2–64 lower-case letters, digits and hyphens");
+        errors.add(
+            "slug",
+            "invalid",
+            "use 2–64 lower-case letters, digits and hyphens",
+        );
     }
 }
 
@@ -64,7 +70,11 @@ pub fn check_org_name(errors: &mut FieldErrors, name: &str) {
     if n == 0 {
         errors.add("name", "required", "must not be empty");
     } else if n > NAME_MAX {
-        errors.add("name", "too_long", format!("must be at most {NAME_MAX} characters"));
+        errors.add(
+            "name",
+            "too_long",
+            format!("must be at most {NAME_MAX} characters"),
+        );
     } else if name.contains(char::is_control) {
         errors.add("name", "invalid", "must not contain control characters");
     }
@@ -72,9 +82,15 @@ pub fn check_org_name(errors: &mut FieldErrors, name: &str) {
 
 /// Organisations the caller may see.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "registry", responses((status = 200, body = Paged<Org>)))]
-pub async fn list_orgs(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Paged<Org>>> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Paged<Org>>> {
     let items = store::orgs::list(&state.db, &me.scope).await?;
-    Ok(Json(Paged { items, next_cursor: None }))
+    Ok(Json(Paged {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Creates an organisation (administrators anywhere; controllers below their own).
@@ -90,8 +106,14 @@ pub async fn create_org(
     check_slug(&mut errors, &draft.slug);
     check_org_name(&mut errors, &draft.name);
     match draft.parent_id {
-        Some(p) if !me.scope.allows(p) => errors.add("parent_id", "invalid_reference", "no such organisation"),
-        None if me.role() != Role::Admin => errors.add("parent_id", "required", "controllers add units below their organisation"),
+        Some(p) if !me.scope.allows(p) => {
+            errors.add("parent_id", "invalid_reference", "no such organisation")
+        }
+        None if me.role() != Role::Admin => errors.add(
+            "parent_id",
+            "required",
+            "controllers add units below their organisation",
+        ),
         _ => {}
     }
     if !errors.is_empty() {
@@ -100,11 +122,18 @@ pub async fn create_org(
     if let Some(p) = draft.parent_id {
         store::orgs::get(&state.db, &me.scope, p)
             .await
-            .map_err(|_| AppError::field("parent_id", "invalid_reference", "no such organisation"))?;
+            .map_err(|_| {
+                AppError::field("parent_id", "invalid_reference", "no such organisation")
+            })?;
     }
     let org = store::orgs::create(
         &state.db,
-        NewOrg { slug: &draft.slug, name: draft.name.trim(), parent_id: draft.parent_id, sector: draft.sector },
+        NewOrg {
+            slug: &draft.slug,
+            name: draft.name.trim(),
+            parent_id: draft.parent_id,
+            sector: draft.sector,
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(org)))
@@ -112,7 +141,11 @@ pub async fn create_org(
 
 #[utoipa::path(get, path = "/api/v1/orgs/{id}", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = Org), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_org(State(state): State<AppState>, me: CurrentUser, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<Org>> {
+pub async fn get_org(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<Org>> {
     Ok(Json(store::orgs::get(&state.db, &me.scope, id).await?))
 }
 
@@ -134,16 +167,30 @@ pub async fn update_org(
     }
     if me.role() != Role::Admin {
         if patch.parent_id.is_some() && id == me.user.org_id {
-            errors.add("parent_id", "forbidden", "only an administrator can move your own organisation");
+            errors.add(
+                "parent_id",
+                "forbidden",
+                "only an administrator can move your own organisation",
+            );
         } else if matches!(patch.parent_id, Some(None)) {
             // A top-level organisation is outside every non-administrator's scope, so a
             // controller detaching a unit would lose it; only administrators may.
-            errors.add("parent_id", "required", "controllers keep units below their organisation");
+            errors.add(
+                "parent_id",
+                "required",
+                "controllers keep units below their organisation",
+            );
         }
     }
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let changes = OrgChanges { name: patch.name.map(|n| n.trim().to_owned()), parent_id: patch.parent_id, sector: patch.sector };
-    Ok(Json(store::orgs::update(&state.db, &me.scope, id, changes).await?))
+    let changes = OrgChanges {
+        name: patch.name.map(|n| n.trim().to_owned()),
+        parent_id: patch.parent_id,
+        sector: patch.sector,
+    };
+    Ok(Json(
+        store::orgs::update(&state.db, &me.scope, id, changes).await?,
+    ))
 }

@@ -1,8 +1,8 @@
 //! Per-system playbooks and their version history.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -48,9 +48,17 @@ pub async fn list_playbooks(
     me: CurrentUser,
     ApiQuery(q): ApiQuery<PlaybookQuery>,
 ) -> AppResult<Json<Paged<Playbook>>> {
-    let filter = PlaybookFilter { system_id: q.system_id, org_id: q.org_id, category: q.category, stale: q.stale };
+    let filter = PlaybookFilter {
+        system_id: q.system_id,
+        org_id: q.org_id,
+        category: q.category,
+        stale: q.stale,
+    };
     let items = store::playbooks::list(&state.db, &me.scope, &filter).await?;
-    Ok(Json(Paged { items, next_cursor: None }))
+    Ok(Json(Paged {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/systems/{id}/playbooks", tag = "registry", params(("id" = Uuid, Path)),
@@ -61,9 +69,15 @@ pub async fn list_system_playbooks(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Paged<Playbook>>> {
     store::systems::get(&state.db, &me.scope, id).await?;
-    let filter = PlaybookFilter { system_id: Some(id), ..Default::default() };
+    let filter = PlaybookFilter {
+        system_id: Some(id),
+        ..Default::default()
+    };
     let items = store::playbooks::list(&state.db, &me.scope, &filter).await?;
-    Ok(Json(Paged { items, next_cursor: None }))
+    Ok(Json(Paged {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Creates a system's playbook for one incident category (version 1).
@@ -85,7 +99,11 @@ pub async fn create_playbook(
 /// The version in force.
 #[utoipa::path(get, path = "/api/v1/playbooks/{id}", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = Playbook), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_playbook(State(state): State<AppState>, me: CurrentUser, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<Playbook>> {
+pub async fn get_playbook(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<Playbook>> {
     Ok(Json(store::playbooks::get(&state.db, &me.scope, id).await?))
 }
 
@@ -101,7 +119,9 @@ pub async fn put_playbook(
     store::playbooks::get(&state.db, &me.scope, id).await?;
     me.require_registry_editor()?;
     let draft = validate_playbook(draft, vietnam_date(Utc::now()))?;
-    Ok(Json(store::playbooks::save_version(&state.db, &me.scope, id, &draft, Some(me.user.id)).await?))
+    Ok(Json(
+        store::playbooks::save_version(&state.db, &me.scope, id, &draft, Some(me.user.id)).await?,
+    ))
 }
 
 /// Every version, newest first.
@@ -113,7 +133,10 @@ pub async fn list_playbook_versions(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Paged<PlaybookVersion>>> {
     let items = store::playbooks::versions(&state.db, &me.scope, id).await?;
-    Ok(Json(Paged { items, next_cursor: None }))
+    Ok(Json(Paged {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/playbooks/{id}/versions/{version}", tag = "registry",
@@ -124,5 +147,7 @@ pub async fn get_playbook_version(
     me: CurrentUser,
     ApiPath((id, version)): ApiPath<(Uuid, i32)>,
 ) -> AppResult<Json<PlaybookVersion>> {
-    Ok(Json(store::playbooks::version(&state.db, &me.scope, id, version).await?))
+    Ok(Json(
+        store::playbooks::version(&state.db, &me.scope, id, version).await?,
+    ))
 }

@@ -1,8 +1,8 @@
 //! Information systems.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::domain::registry::{SystemDraft, SystemPatch, validate_system};
-use crate::domain::{SecurityLevel, Sector};
+use crate::domain::{Sector, SecurityLevel};
 use crate::error::{AppResult, ErrorEnvelope};
 use crate::http::api::{PageParams, Paged};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -64,7 +64,8 @@ pub async fn list_systems(
         lacking_playbook: query.lacking_playbook,
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
-    let (items, next_cursor) = store::systems::list(&state.db, &me.scope, &filter, page.page()).await?;
+    let (items, next_cursor) =
+        store::systems::list(&state.db, &me.scope, &filter, page.page()).await?;
     Ok(Json(Paged { items, next_cursor }))
 }
 
@@ -85,7 +86,11 @@ pub async fn create_system(
 
 #[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = System), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_system(State(state): State<AppState>, me: CurrentUser, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<System>> {
+pub async fn get_system(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<System>> {
     Ok(Json(store::systems::get(&state.db, &me.scope, id).await?))
 }
 
@@ -101,13 +106,19 @@ pub async fn update_system(
     let current = store::systems::get(&state.db, &me.scope, id).await?;
     me.require_registry_editor()?;
     let draft = validate_system(patch.apply(current.to_draft()), vietnam_date(Utc::now()))?;
-    Ok(Json(store::systems::update(&state.db, &me.scope, id, &draft).await?))
+    Ok(Json(
+        store::systems::update(&state.db, &me.scope, id, &draft).await?,
+    ))
 }
 
 /// Removes a system with its playbooks.
 #[utoipa::path(delete, path = "/api/v1/systems/{id}", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
-pub async fn delete_system(State(state): State<AppState>, me: CurrentUser, ApiPath(id): ApiPath<Uuid>) -> AppResult<StatusCode> {
+pub async fn delete_system(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<StatusCode> {
     store::systems::get(&state.db, &me.scope, id).await?;
     me.require_registry_editor()?;
     store::systems::delete(&state.db, &me.scope, id).await?;

@@ -1,8 +1,8 @@
 //! Response teams and their members.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use crate::auth::CurrentUser;
 use crate::domain::Side;
-use crate::domain::registry::{MemberDraft, MemberPatch, TeamDraft, TeamPatch, validate_member, validate_team};
+use crate::domain::registry::{
+    MemberDraft, MemberPatch, TeamDraft, TeamPatch, validate_member, validate_team,
+};
 use crate::error::{AppResult, ErrorEnvelope};
 use crate::http::api::{PageParams, Paged};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -55,7 +57,8 @@ pub async fn list_teams(
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
     let today = vietnam_date(Utc::now());
-    let (items, next_cursor) = store::teams::list(&state.db, &me.scope, &filter, page.page(), today).await?;
+    let (items, next_cursor) =
+        store::teams::list(&state.db, &me.scope, &filter, page.page(), today).await?;
     Ok(Json(Paged { items, next_cursor }))
 }
 
@@ -75,8 +78,14 @@ pub async fn create_team(
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = Team), (status = 404, body = ErrorEnvelope)))]
-pub async fn get_team(State(state): State<AppState>, me: CurrentUser, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<Team>> {
-    Ok(Json(store::teams::get(&state.db, &me.scope, id, vietnam_date(Utc::now())).await?))
+pub async fn get_team(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<Team>> {
+    Ok(Json(
+        store::teams::get(&state.db, &me.scope, id, vietnam_date(Utc::now())).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = TeamPatch,
@@ -91,7 +100,9 @@ pub async fn update_team(
     let current = store::teams::get(&state.db, &me.scope, id, today).await?;
     me.require_registry_editor()?;
     let draft = validate_team(patch.apply(current.to_draft()), today)?;
-    Ok(Json(store::teams::update(&state.db, &me.scope, id, &draft, today).await?))
+    Ok(Json(
+        store::teams::update(&state.db, &me.scope, id, &draft, today).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}/members", tag = "registry", params(("id" = Uuid, Path)),
@@ -102,7 +113,10 @@ pub async fn list_members(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Paged<Member>>> {
     let items = store::teams::members(&state.db, &me.scope, id, vietnam_date(Utc::now())).await?;
-    Ok(Json(Paged { items, next_cursor: None }))
+    Ok(Json(Paged {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Adds a member. A linked user account must belong to the team's organisation.
@@ -130,7 +144,16 @@ pub async fn get_member(
     me: CurrentUser,
     ApiPath((id, member_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<Member>> {
-    Ok(Json(store::teams::get_member(&state.db, &me.scope, id, member_id, vietnam_date(Utc::now())).await?))
+    Ok(Json(
+        store::teams::get_member(
+            &state.db,
+            &me.scope,
+            id,
+            member_id,
+            vietnam_date(Utc::now()),
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/teams/{id}/members/{member_id}", tag = "registry",
@@ -146,7 +169,9 @@ pub async fn update_member(
     let current = store::teams::get_member(&state.db, &me.scope, id, member_id, today).await?;
     me.require_registry_editor()?;
     let draft = validate_member(patch.apply(current.to_draft()))?;
-    Ok(Json(store::teams::update_member(&state.db, &me.scope, id, member_id, &draft, today).await?))
+    Ok(Json(
+        store::teams::update_member(&state.db, &me.scope, id, member_id, &draft, today).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{member_id}", tag = "registry",
@@ -157,7 +182,14 @@ pub async fn delete_member(
     me: CurrentUser,
     ApiPath((id, member_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<StatusCode> {
-    store::teams::get_member(&state.db, &me.scope, id, member_id, vietnam_date(Utc::now())).await?;
+    store::teams::get_member(
+        &state.db,
+        &me.scope,
+        id,
+        member_id,
+        vietnam_date(Utc::now()),
+    )
+    .await?;
     me.require_registry_editor()?;
     store::teams::delete_member(&state.db, &me.scope, id, member_id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -255,10 +255,7 @@ pub(super) fn metadata(scenario: &Scenario) -> Vec<(String, Value)> {
         ("title_en".to_owned(), Value::text(&scenario.title.en)),
         ("summary_vi".to_owned(), Value::text(&scenario.summary.vi)),
         ("summary_en".to_owned(), Value::text(&scenario.summary.en)),
-        (
-            "category".to_owned(),
-            Value::text(scenario.category.code()),
-        ),
+        ("category".to_owned(), Value::text(scenario.category.code())),
         (
             "techniques".to_owned(),
             list(scenario.techniques.iter().map(|t| t.as_str()).collect()),
