@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
+use crate::drill::hub::LiveHub;
 use crate::state::{App, AppState};
 use crate::views::Views;
 use crate::{boot, db, drill, http};
@@ -33,15 +35,17 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let tracker = TaskTracker::new();
+        let shutdown = CancellationToken::new();
         let state = AppState::new(App {
             views: Views::new()?,
             login_limiter: LoginLimiter::default(),
-            shutdown: CancellationToken::new(),
+            shutdown: shutdown.clone(),
             drill_wake: Arc::new(Notify::new()),
+            hub: Arc::new(LiveHub::new(db.clone(), tracker.clone(), shutdown)),
             config,
             db,
         });
-        let tracker = TaskTracker::new();
         if let Some(every) = state.config.scenario_resync {
             tracker.spawn(boot::scenarios::watch(
                 state.db.clone(),
@@ -77,12 +81,19 @@ impl Application {
         // is released now, with its lateness recorded.
         tracker.spawn(
             drill::scheduler::Scheduler::new(state.db.clone(), state.drill_wake.clone())
+                .with_hub(state.hub.clone())
                 .run(state.shutdown.clone()),
         );
         let app = http::router(state.clone());
         let app_shutdown = state.shutdown.clone();
         let stop = shutdown.clone();
         tracing::info!(addr = %listener.local_addr()?, "listening");
+        // TCP_NODELAY: live frames are small and must not wait for Nagle's algorithm.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
+use crate::drill::hub::LiveHub;
 use crate::views::Views;
 
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct App {
     pub shutdown: CancellationToken,
     /// Wakes the drill scheduler early (a drill started or resumed).
     pub drill_wake: Arc<Notify>,
+    /// Streams committed drill events to live sockets; writers call `notify`.
+    pub hub: Arc<LiveHub>,
 }
 
 impl AppState {

@@ -21,6 +21,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::drill::hub::LiveHub;
 use crate::store::StoreError;
 use crate::store::drills::{self, ReleaseBy, Released};
 
@@ -41,11 +42,22 @@ pub struct TickReport {
 pub struct Scheduler {
     db: DatabaseConnection,
     wake: Arc<Notify>,
+    hub: Option<Arc<LiveHub>>,
 }
 
 impl Scheduler {
     pub fn new(db: DatabaseConnection, wake: Arc<Notify>) -> Self {
-        Scheduler { db, wake }
+        Scheduler {
+            db,
+            wake,
+            hub: None,
+        }
+    }
+
+    /// Tells the live hub about each release, so sockets get it at once.
+    pub fn with_hub(mut self, hub: Arc<LiveHub>) -> Self {
+        self.hub = Some(hub);
+        self
     }
 
     /// Releases every inject due at `now` in every running drill. Fails only when the
@@ -72,6 +84,9 @@ impl Scheduler {
                                     late_by_ms = r.late_by_ms,
                                     "inject released"
                                 );
+                                if let Some(hub) = &self.hub {
+                                    hub.notify(drill.id);
+                                }
                                 report.released.push(r);
                             }
                             Ok(None) => {}

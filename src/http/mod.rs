@@ -4,6 +4,7 @@
 pub mod api;
 pub mod extract;
 pub mod pages;
+pub mod ws;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};

@@ -27,7 +27,7 @@ use super::drill_log::{self, NewEvent, retrying};
 use super::{Page, Scope, StoreError, begin_write, from_code, paginate};
 use crate::domain::Side;
 use crate::domain::clock::DrillClock;
-use crate::domain::drill::{DrillKind, DrillStatus, Transition, next_status};
+use crate::domain::drill::{DrillKind, DrillStatus, Transition, Visibility, next_status};
 use crate::drill::chain::{GENESIS_HASH, event_time};
 use crate::entities::{drill, drill_inject, drill_system, drill_team, team_member};
 use crate::scenario::Scenario;
@@ -876,4 +876,160 @@ pub async fn running(db: &impl ConnectionTrait) -> Result<Vec<RunningDrill>, Sto
         });
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------- acknowledgements
+
+/// An acknowledgement of a released inject, once per (inject, team); staff, who are
+/// in no team, acknowledge for themselves.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ack {
+    pub drill_id: Uuid,
+    pub inject_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub user_id: Uuid,
+    /// When the server first recorded the acknowledgement.
+    pub received_at: DateTime<Utc>,
+    /// `seq` of the `ack_recorded` event.
+    pub seq: i64,
+    /// False when this (inject, team) had already acknowledged: nothing was recorded.
+    pub created: bool,
+}
+
+/// Why an acknowledgement was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AckError {
+    #[error("inject {0} has not been released")]
+    NotReleased(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records that `team_id` (or `user_id`, for staff) acknowledged a released inject:
+/// appends `ack_recorded` (audience `team:TEAM_ID`, or `controllers` for staff) once;
+/// a repeated acknowledgement returns the first one and records nothing. The caller
+/// An inject outside `visibility` is not found. The drill must be running or paused.
+pub async fn record_ack(
+    db: &DatabaseConnection,
+    drill_id: Uuid,
+    inject_id: Uuid,
+    user_id: Uuid,
+    team_id: Option<Uuid>,
+    visibility: &Visibility,
+    now: DateTime<Utc>,
+) -> Result<Ack, AckError> {
+    // As `retrying`, but keeping the refusals that are not store errors.
+    let mut tries = 0;
+    loop {
+        match record_ack_once(db, drill_id, inject_id, user_id, team_id, visibility, now).await {
+            Err(AckError::Store(e)) if drill_log::is_contended(&e) && tries < 4 => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn record_ack_once(
+    db: &DatabaseConnection,
+    drill_id: Uuid,
+    inject_id: Uuid,
+    user_id: Uuid,
+    team_id: Option<Uuid>,
+    visibility: &Visibility,
+    now: DateTime<Utc>,
+) -> Result<Ack, AckError> {
+    use crate::entities::drill_event;
+    let now = event_time(now);
+    let txn = begin_write(db).await.map_err(StoreError::from)?;
+    let row = lock_drill(&txn, drill_id).await?;
+    let status = status_of(&row).map_err(StoreError::from)?;
+    let inject = drill_inject::Entity::find_by_id(inject_id)
+        .filter(drill_inject::Column::DrillId.eq(drill_id))
+        .one(&txn)
+        .await
+        .map_err(StoreError::from)?
+        .ok_or(StoreError::NotFound)?;
+    // An inject the caller may not see does not exist for them.
+    if !visibility.allows(&inject.audience) {
+        return Err(StoreError::NotFound.into());
+    }
+    if inject.state != InjectState::Released.code() {
+        return Err(AckError::NotReleased(inject.key));
+    }
+    if !status.is_live() {
+        return Err(conflict(format!(
+            "the drill is {}: injects are acknowledged only while it is running or paused",
+            status.code()
+        ))
+        .into());
+    }
+    // Earlier acknowledgements of this drill; few (injects × teams), and read under
+    // the drill lock, so two concurrent acks cannot both be first.
+    let earlier = drill_event::Entity::find()
+        .filter(drill_event::Column::DrillId.eq(drill_id))
+        .filter(drill_event::Column::Kind.eq("ack_recorded"))
+        .order_by_asc(drill_event::Column::Seq)
+        .all(&txn)
+        .await
+        .map_err(StoreError::from)?;
+    let inject_s = inject_id.to_string();
+    let (team_s, user_s) = (team_id.map(|t| t.to_string()), user_id.to_string());
+    for e in earlier {
+        let Ok(data) = serde_json::from_str::<Value>(&e.data) else {
+            continue;
+        };
+        let same_acker = match &team_s {
+            Some(t) => data["team_id"] == t.as_str(),
+            None => data["team_id"].is_null() && data["user_id"] == user_s.as_str(),
+        };
+        if data["inject_id"] == inject_s.as_str() && same_acker {
+            let received_at = data["received_at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map_or(e.at, |t| t.with_timezone(&Utc));
+            return Ok(Ack {
+                drill_id,
+                inject_id,
+                team_id,
+                user_id: data["user_id"]
+                    .as_str()
+                    .and_then(|u| Uuid::parse_str(u).ok())
+                    .unwrap_or(user_id),
+                received_at,
+                seq: e.seq,
+                created: false,
+            });
+        }
+    }
+    let audience = match team_id {
+        Some(t) => format!("team:{t}"),
+        None => "controllers".to_owned(),
+    };
+    let event = drill_log::append(
+        &txn,
+        drill_id,
+        NewEvent {
+            kind: "ack_recorded",
+            actor_id: Some(user_id),
+            audience,
+            data: json!({
+                "inject_id": inject_id,
+                "key": inject.key,
+                "team_id": team_id,
+                "user_id": user_id,
+                "received_at": crate::time::rfc3339_micros(now),
+            }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(Ack {
+        drill_id,
+        inject_id,
+        team_id,
+        user_id,
+        received_at: now,
+        seq: event.content.seq,
+        created: true,
+    })
 }

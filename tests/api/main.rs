@@ -7,6 +7,7 @@ mod auth;
 mod backend;
 mod crash;
 mod drills;
+mod live;
 mod pages;
 mod playbooks;
 mod scenarios;

@@ -34,7 +34,7 @@ use crate::scenario::{Channel, MAX_BODY_BYTES, Slug};
 use crate::state::AppState;
 use crate::store::drill_log::{self, Event, Verification};
 use crate::store::drills::{
-    self, AdHocInject, Drill, NewDrill, ReleaseBy, Released, Text, TimelineEntry,
+    self, Ack, AckError, AdHocInject, Drill, NewDrill, ReleaseBy, Released, Text, TimelineEntry,
 };
 use crate::store::{self, StoreError};
 use crate::time::vietnam_date;
@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_ad_hoc_inject))
         .routes(routes!(release_inject))
         .routes(routes!(skip_inject))
+        .routes(routes!(record_ack))
         .routes(routes!(list_events))
         .routes(routes!(verify_drill))
 }
@@ -250,6 +251,7 @@ async fn transition(
     drills::get(&state.db, &me.scope, id).await?;
     require_controller(me)?;
     let drill = drills::transition(&state.db, id, t, Some(me.user.id), Utc::now()).await?;
+    state.hub.notify(id);
     if matches!(t, Transition::Start | Transition::Resume) {
         state.drill_wake.notify_one();
     }
@@ -331,16 +333,18 @@ pub async fn release_inject(
 ) -> AppResult<Json<Released>> {
     drills::get(&state.db, &me.scope, id).await?;
     require_controller(&me)?;
-    drills::release(
+    let released = drills::release(
         &state.db,
         id,
         &key,
         ReleaseBy::Controller(me.user.id),
         Utc::now(),
     )
-    .await?
-    .map(Json)
-    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a controller release returned nothing")))
+    .await?;
+    state.hub.notify(id);
+    released
+        .map(Json)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a controller release returned nothing")))
 }
 
 /// Marks a pending inject as never to be released. 409 when it is no longer pending
@@ -355,9 +359,9 @@ pub async fn skip_inject(
 ) -> AppResult<Json<TimelineEntry>> {
     drills::get(&state.db, &me.scope, id).await?;
     require_controller(&me)?;
-    Ok(Json(
-        drills::skip(&state.db, id, &key, me.user.id, Utc::now()).await?,
-    ))
+    let skipped = drills::skip(&state.db, id, &key, me.user.id, Utc::now()).await?;
+    state.hub.notify(id);
+    Ok(Json(skipped))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -459,7 +463,65 @@ pub async fn create_ad_hoc_inject(
     require_controller(&me)?;
     let inject = validate_ad_hoc(req)?;
     let released = drills::release_ad_hoc(&state.db, id, &inject, me.user.id, Utc::now()).await?;
+    state.hub.notify(id);
     Ok((StatusCode::CREATED, Json(released)))
+}
+
+// ---------------------------------------------------------------- acknowledgements
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    pub inject_id: Uuid,
+}
+
+/// Acknowledges a released inject for the caller's team (staff: for themselves).
+/// 201 with `received_at` the first time; 200 with the first acknowledgement when the
+/// team had already acknowledged (nothing is recorded twice). 409 `not_released`
+/// when the inject has not been released, 404 for an inject the caller may not see.
+#[utoipa::path(post, path = "/api/v1/drills/{id}/acks", tag = "drills", params(("id" = Uuid, Path)),
+    request_body = AckRequest,
+    responses((status = 201, body = Ack), (status = 200, body = Ack), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn record_ack(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<AckRequest>,
+) -> AppResult<(StatusCode, Json<Ack>)> {
+    drills::get(&state.db, &me.scope, id).await?;
+    let teams = match me.role() {
+        Role::Responder => drills::teams_of_user(&state.db, id, me.user.id).await?,
+        _ => Vec::new(),
+    };
+    let visibility = Visibility::of(me.role(), &teams);
+    let ack = drills::record_ack(
+        &state.db,
+        id,
+        req.inject_id,
+        me.user.id,
+        teams.first().map(|t| t.0),
+        &visibility,
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        AckError::NotReleased(key) => AppError::Conflict {
+            message: format!("inject {key} has not been released"),
+            fields: FieldErrors::single("inject_id", "not_released", "not released yet"),
+        },
+        AckError::Store(StoreError::NotFound) => AppError::field(
+            "inject_id",
+            "invalid_reference",
+            "no such inject in this drill",
+        ),
+        AckError::Store(e) => e.into(),
+    })?;
+    if ack.created {
+        state.hub.notify(id);
+        Ok((StatusCode::CREATED, Json(ack)))
+    } else {
+        Ok((StatusCode::OK, Json(ack)))
+    }
 }
 
 // ---------------------------------------------------------------- the log

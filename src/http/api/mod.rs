@@ -52,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(teams::router())
         .merge(playbooks::router())
         .merge(drills::router())
+        .merge(crate::http::ws::router())
         .merge(scenarios::router())
 }
 

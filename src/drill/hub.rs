@@ -1,0 +1,254 @@
+//! The live hub: fans a drill's committed events out to its open WebSockets.
+//!
+//! Events are durable before they are sent. Writers never hand events to the hub:
+//! after a commit they call [`LiveHub::notify`], and a per-drill publisher reads the
+//! events with `seq > last_published` back from the database, in `seq` order, and
+//! broadcasts them. So live order is `seq` order, nothing unsaved is ever sent, and
+//! another process (PostgreSQL LISTEN/NOTIFY later) can wake the same publisher. The
+//! publisher also polls once a second, which picks up writes made by other processes.
+//!
+//! Each event is serialised once, into a reference-counted frame shared by every socket;
+//! sockets filter by the event's audience (`crate::domain::drill::Visibility`).
+//! The broadcast channel is bounded: a socket that falls more than
+//! [`CHANNEL_CAPACITY`] events behind gets `RecvError::Lagged` and is told to resync,
+//! so a slow reader can neither grow memory nor slow the others.
+//!
+//! A publisher runs while its drill has subscribers, tracked by the application's
+//! `TaskTracker` and stopped by the shutdown token. The hub also counts open sockets
+//! per user to enforce [`MAX_SOCKETS_PER_USER`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use crate::store::drill_log::{self, Event};
+
+/// Events a socket may fall behind before it is told to resync.
+pub const CHANNEL_CAPACITY: usize = 1024;
+/// Concurrent live sockets of one user.
+pub const MAX_SOCKETS_PER_USER: usize = 20;
+/// Events read from the database per query.
+pub const PAGE: u64 = 500;
+/// How often a publisher looks for events written by another process.
+const POLL: Duration = Duration::from_secs(1);
+
+/// One committed event, ready to send.
+#[derive(Debug)]
+pub struct LiveEvent {
+    pub seq: i64,
+    pub audience: String,
+    /// The whole `{"v":1,"type":"event",…}` text frame, serialised once; cloning it
+    /// for each socket only counts a reference.
+    pub frame: Utf8Bytes,
+}
+
+#[derive(Serialize)]
+struct EventFrame<'a> {
+    v: u8,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+/// The `event` frame of one stored event.
+pub fn event_frame(event: &Event) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&EventFrame {
+        v: 1,
+        kind: "event",
+        event,
+    })
+}
+
+type Channels = Arc<Mutex<HashMap<Uuid, Channel>>>;
+
+struct Channel {
+    tx: broadcast::Sender<Arc<LiveEvent>>,
+    wake: Arc<Notify>,
+}
+
+pub struct LiveHub {
+    db: DatabaseConnection,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+    channels: Channels,
+    sockets: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+/// Poisoning only means another thread panicked while holding the lock; the maps
+/// stay consistent (every update is a single insert or remove), so carry on.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl LiveHub {
+    pub fn new(db: DatabaseConnection, tracker: TaskTracker, shutdown: CancellationToken) -> Self {
+        LiveHub {
+            db,
+            tracker,
+            shutdown,
+            channels: Arc::new(Mutex::new(HashMap::new())),
+            sockets: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The tracker that shutdown waits for; live sockets run under it.
+    pub fn tracker(&self) -> &TaskTracker {
+        &self.tracker
+    }
+
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// Events of `drill_id` were committed: wake its publisher, if any. Cheap and
+    /// non-blocking; several notifications before the publisher runs coalesce.
+    pub fn notify(&self, drill_id: Uuid) {
+        if let Some(c) = lock(&self.channels).get(&drill_id) {
+            c.wake.notify_one();
+        }
+    }
+
+    /// Subscribes to a drill's live events. `head_seq` is a head the caller read
+    /// before subscribing: a new publisher broadcasts every event after it, so an
+    /// event committed between that read and the subscription is not missed (the
+    /// caller skips what it already sent).
+    pub fn subscribe(&self, drill_id: Uuid, head_seq: i64) -> broadcast::Receiver<Arc<LiveEvent>> {
+        let mut channels = lock(&self.channels);
+        if let Some(c) = channels.get(&drill_id) {
+            return c.tx.subscribe();
+        }
+        let (tx, rx) = broadcast::channel(CHANNEL_CAPACITY);
+        let wake = Arc::new(Notify::new());
+        channels.insert(
+            drill_id,
+            Channel {
+                tx: tx.clone(),
+                wake: wake.clone(),
+            },
+        );
+        drop(channels);
+        let publisher = Publisher {
+            drill_id,
+            last: head_seq,
+            tx,
+            wake,
+        };
+        self.tracker.spawn(publisher.run(
+            self.db.clone(),
+            self.shutdown.clone(),
+            self.channels.clone(),
+        ));
+        rx
+    }
+
+    /// Counts one more socket for `user_id`, or `None` when they have
+    /// [`MAX_SOCKETS_PER_USER`] open already. The count drops with the guard.
+    pub fn acquire_socket(&self, user_id: Uuid) -> Option<SocketGuard> {
+        let mut sockets = lock(&self.sockets);
+        let n = sockets.entry(user_id).or_insert(0);
+        if *n >= MAX_SOCKETS_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(SocketGuard {
+            user_id,
+            sockets: self.sockets.clone(),
+        })
+    }
+
+    /// Drills with a running publisher (for tests and diagnostics).
+    pub fn active_drills(&self) -> usize {
+        lock(&self.channels).len()
+    }
+}
+
+/// Decrements the user's socket count when the socket ends.
+pub struct SocketGuard {
+    user_id: Uuid,
+    sockets: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        let mut sockets = lock(&self.sockets);
+        if let Some(n) = sockets.get_mut(&self.user_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                sockets.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+struct Publisher {
+    drill_id: Uuid,
+    last: i64,
+    tx: broadcast::Sender<Arc<LiveEvent>>,
+    wake: Arc<Notify>,
+}
+
+impl Publisher {
+    async fn run(
+        mut self,
+        db: DatabaseConnection,
+        shutdown: CancellationToken,
+        channels: Channels,
+    ) {
+        loop {
+            if let Err(e) = self.publish(&db).await {
+                // The next wake-up or poll retries from the same `last`.
+                tracing::warn!(drill.id = %self.drill_id, error = %e, "live publisher could not read the log");
+            }
+            // Stop when the last socket has gone. Subscribing happens under the same
+            // lock, so no subscriber can slip in between the check and the removal.
+            {
+                let mut map = lock(&channels);
+                if self.tx.receiver_count() == 0 {
+                    map.remove(&self.drill_id);
+                    break;
+                }
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.cancelled() => {
+                    lock(&channels).remove(&self.drill_id);
+                    break;
+                }
+            }
+        }
+        tracing::debug!(drill.id = %self.drill_id, "live publisher stopped");
+    }
+
+    /// Broadcasts every committed event after `last`, in order.
+    async fn publish(&mut self, db: &DatabaseConnection) -> Result<(), crate::store::StoreError> {
+        loop {
+            let page = drill_log::events_after(db, self.drill_id, self.last, None, PAGE).await?;
+            let n = page.len() as u64;
+            for event in page {
+                let frame = event_frame(&event).map_err(|e| {
+                    crate::store::StoreError::Db(sea_orm::DbErr::Custom(e.to_string()))
+                })?;
+                self.last = event.seq;
+                // No receivers is not an error: the loop notices and stops.
+                let _ = self.tx.send(Arc::new(LiveEvent {
+                    seq: event.seq,
+                    audience: event.audience,
+                    frame: frame.into(),
+                }));
+            }
+            if n < PAGE {
+                return Ok(());
+            }
+        }
+    }
+}
