@@ -20,6 +20,8 @@ pub struct Config {
     /// How often the library is synced again while running; development builds only
     /// by default, so an author sees an edit without a restart.
     pub scenario_resync: Option<Duration>,
+    /// Events a live socket may fall behind before it is told to resync.
+    pub live_lag_limit: usize,
 }
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -37,6 +39,7 @@ impl Config {
             api_body_limit: 1024 * 1024,
             scenario_dir: PathBuf::from(DEFAULT_SCENARIO_DIR),
             scenario_resync: cfg!(debug_assertions).then_some(Duration::from_secs(2)),
+            live_lag_limit: crate::drill::hub::DEFAULT_LAG_LIMIT,
         }
     }
 }
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Config {
             .field("token_ttl", &self.token_ttl)
             .field("scenario_dir", &self.scenario_dir)
             .field("scenario_resync", &self.scenario_resync)
+            .field("live_lag_limit", &self.live_lag_limit)
             .finish()
     }
 }

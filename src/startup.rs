@@ -42,7 +42,12 @@ impl Application {
             login_limiter: LoginLimiter::default(),
             shutdown: shutdown.clone(),
             drill_wake: Arc::new(Notify::new()),
-            hub: Arc::new(LiveHub::new(db.clone(), tracker.clone(), shutdown)),
+            hub: Arc::new(LiveHub::new(
+                db.clone(),
+                tracker.clone(),
+                shutdown,
+                config.live_lag_limit,
+            )),
             config,
             db,
         });

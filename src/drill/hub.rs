@@ -10,7 +10,7 @@
 //! Each event is serialised once, into a reference-counted frame shared by every socket;
 //! sockets filter by the event's audience (`crate::domain::drill::Visibility`).
 //! The broadcast channel is bounded: a socket that falls more than
-//! [`CHANNEL_CAPACITY`] events behind gets `RecvError::Lagged` and is told to resync,
+//! [`DEFAULT_LAG_LIMIT`] events behind gets `RecvError::Lagged` and is told to resync,
 //! so a slow reader can neither grow memory nor slow the others.
 //!
 //! A publisher runs while its drill has subscribers, tracked by the application's
@@ -31,8 +31,9 @@ use uuid::Uuid;
 
 use crate::store::drill_log::{self, Event};
 
-/// Events a socket may fall behind before it is told to resync.
-pub const CHANNEL_CAPACITY: usize = 1024;
+/// Events a socket may fall behind before it is told to resync (the broadcast
+/// channel's capacity; `Config::live_lag_limit`).
+pub const DEFAULT_LAG_LIMIT: usize = 1024;
 /// Concurrent live sockets of one user.
 pub const MAX_SOCKETS_PER_USER: usize = 20;
 /// Events read from the database per query.
@@ -79,6 +80,7 @@ pub struct LiveHub {
     db: DatabaseConnection,
     tracker: TaskTracker,
     shutdown: CancellationToken,
+    lag_limit: usize,
     channels: Channels,
     sockets: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
@@ -90,11 +92,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl LiveHub {
-    pub fn new(db: DatabaseConnection, tracker: TaskTracker, shutdown: CancellationToken) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        tracker: TaskTracker,
+        shutdown: CancellationToken,
+        lag_limit: usize,
+    ) -> Self {
         LiveHub {
             db,
             tracker,
             shutdown,
+            lag_limit: lag_limit.max(1),
             channels: Arc::new(Mutex::new(HashMap::new())),
             sockets: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -126,7 +134,7 @@ impl LiveHub {
         if let Some(c) = channels.get(&drill_id) {
             return c.tx.subscribe();
         }
-        let (tx, rx) = broadcast::channel(CHANNEL_CAPACITY);
+        let (tx, rx) = broadcast::channel(self.lag_limit);
         let wake = Arc::new(Notify::new());
         channels.insert(
             drill_id,

@@ -11,13 +11,11 @@
 //! and those its holder may not see. So events arrive in `seq` order, never twice.
 //!
 //! Memory is bounded per socket: small tungstenite buffers, a bounded broadcast
-//! receiver (a socket that falls [`CHANNEL_CAPACITY`] events behind is sent `resync`
+//! receiver (a socket that falls `Config::live_lag_limit` events behind is sent `resync`
 //! and closed with 4000), a bounded reply queue, and a timeout on every send (a client
 //! that stops reading is dropped after [`SEND_TIMEOUT`]). Close codes: 1000 normal,
 //! 1001 server shutting down, 1008 too many bad messages, 1009 message too big, 1011
 //! server error, 4000 resync.
-//!
-//! [`CHANNEL_CAPACITY`]: crate::drill::hub::CHANNEL_CAPACITY
 
 use std::time::Duration;
 
@@ -333,13 +331,12 @@ impl Connection {
                 Ok(Message::Ping(_) | Message::Pong(_)) => continue,
                 Ok(Message::Close(_)) => return,
                 Err(e) => {
-                    let too_big =
-                        matches!(
-                            std::error::Error::source(&e).and_then(|s| {
-                                s.downcast_ref::<tokio_tungstenite::tungstenite::Error>()
-                            }),
-                            Some(tokio_tungstenite::tungstenite::Error::Capacity(_))
-                        );
+                    let too_big = matches!(
+                        std::error::Error::source(&e).and_then(|s| {
+                            s.downcast_ref::<tokio_tungstenite::tungstenite::Error>()
+                        }),
+                        Some(tokio_tungstenite::tungstenite::Error::Capacity(_))
+                    );
                     if too_big {
                         let _ = replies
                             .send(Reply::Close(CLOSE_TOO_BIG, "message too big"))

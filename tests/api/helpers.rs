@@ -134,6 +134,11 @@ async fn fresh_database() -> FreshDatabase {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let FreshDatabase {
             url,
             dir,
@@ -143,6 +148,7 @@ impl TestApp {
         let mut config = Config::new("127.0.0.1:0".parse().unwrap(), url);
         // The repository's shipped library, whatever directory the tests run from.
         config.scenario_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        configure(&mut config);
         let app = Application::build(config)
             .await
             .expect("build the application");

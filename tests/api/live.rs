@@ -9,8 +9,10 @@ use std::time::Duration;
 use cyberdrill::auth::secret;
 use cyberdrill::domain::Role;
 use cyberdrill::store;
+use cyberdrill::store::drill_log::{self, NewEvent};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
+use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -18,6 +20,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
 
 use crate::drills::{InjectSpec, store_scenario};
 use crate::helpers::{TestApp, TestUser};
@@ -47,7 +50,10 @@ struct Live {
 /// A started tabletop drill with a blue and a red team; `responder` is in the blue
 /// team. Every inject is manual, released through the API.
 async fn setup() -> Live {
-    let app = TestApp::spawn().await;
+    setup_with(TestApp::spawn().await).await
+}
+
+async fn setup_with(app: TestApp) -> Live {
     let org = app.org("bo-tt", None).await;
     let controller = app.user("dieu-phoi", Role::Controller, org).await;
     let scenario = store_scenario(&app, org, "live-test", INJECTS).await;
@@ -632,4 +638,89 @@ async fn a_user_may_hold_20_sockets_and_the_21st_is_refused_with_429() {
     // Another user is not affected.
     let mut ws = s.connect(&s.controller, Some(2)).await;
     assert_eq!(next_json(&mut ws).await["type"], "hello");
+}
+
+#[tokio::test]
+async fn a_socket_that_falls_behind_is_told_to_resync_and_resumes_without_gaps() {
+    let s = setup_with(TestApp::spawn_with(|c| c.live_lag_limit = 4).await).await;
+    let mut ws = s.connect(&s.controller, Some(2)).await;
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+
+    // Ten events in one commit: the publisher broadcasts them in one go (it finds them
+    // by its once-a-second poll, as it would a write by another server), more than the
+    // socket may fall behind.
+    let drill: Uuid = s.drill.parse().unwrap();
+    let txn = s.app.db.begin().await.unwrap();
+    for n in 0..10 {
+        drill_log::append(
+            &txn,
+            drill,
+            NewEvent {
+                kind: "score_updated",
+                actor_id: None,
+                audience: "all".into(),
+                data: json!({"n": n}),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+
+    let resync = next_json(&mut ws).await;
+    assert_eq!(resync["type"], "resync", "{resync}");
+    assert_eq!(resync["since"], 2);
+    assert_eq!(u16::from(close_frame(&mut ws).await.code), 4000);
+
+    let mut ws = s.connect(&s.controller, Some(2)).await;
+    let (_, events) = hello_and(&mut ws, 10).await;
+    assert_eq!(seqs(&events), (3..=12).collect::<Vec<_>>());
+    assert!(until_pong(&mut ws).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_does_not_hold_back_the_others() {
+    let s = setup().await;
+    let mut stuck = s.connect(&s.controller, Some(2)).await;
+    let mut reader = s.connect(&s.controller, Some(2)).await;
+    assert_eq!(next_json(&mut reader).await["type"], "hello");
+
+    // About 13 MB of events: more than the socket buffers between the server and the
+    // client that never reads, so its sends block; the other socket must not notice.
+    let drill: Uuid = s.drill.parse().unwrap();
+    let filler = "x".repeat(64 * 1024);
+    let txn = s.app.db.begin().await.unwrap();
+    for n in 0..200 {
+        drill_log::append(
+            &txn,
+            drill,
+            NewEvent {
+                kind: "score_updated",
+                actor_id: None,
+                audience: "all".into(),
+                data: json!({"n": n, "filler": filler}),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+    s.release("alert-a").await;
+
+    let mut last = 2;
+    while last < 202 {
+        let e = next_event(&mut reader).await;
+        let seq = e["seq"].as_i64().unwrap();
+        assert_eq!(seq, last + 1, "in order, no gaps");
+        last = seq;
+    }
+    let released = next_event(&mut reader).await;
+    assert_eq!(
+        (released["seq"].as_i64(), released["data"]["key"].as_str()),
+        (Some(203), Some("alert-a"))
+    );
+    // The stuck client is still connected and has read nothing yet.
+    assert_eq!(next_json(&mut stuck).await["type"], "hello");
 }
