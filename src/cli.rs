@@ -49,6 +49,15 @@ pub enum Command {
         /// The shipped scenario library to sync at start-up.
         #[arg(long, env = "CYBERDRILL_SCENARIO_DIR", default_value = crate::config::DEFAULT_SCENARIO_DIR)]
         scenario_dir: PathBuf,
+        /// How often a live publisher reads the log for events of other processes
+        /// (milliseconds; LISTEN/NOTIFY wakes it sooner on PostgreSQL). For tests.
+        #[arg(
+            long,
+            env = "CYBERDRILL_LIVE_POLL_MS",
+            default_value_t = 1000,
+            hide = true
+        )]
+        live_poll_ms: u64,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -129,10 +138,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo: seed_demo,
             secure_cookies,
             scenario_dir,
+            live_poll_ms,
         } => {
             let mut config = Config::new(addr, db.database_url);
             config.secure_cookies = secure_cookies;
             config.scenario_dir = scenario_dir;
+            config.live_poll = std::time::Duration::from_millis(live_poll_ms.max(10));
             if !db::is_postgres(&config.database_url) {
                 tracing::info!(
                     "SQLite: single-process mode (use PostgreSQL to run several servers on one database)"

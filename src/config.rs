@@ -22,6 +22,9 @@ pub struct Config {
     pub scenario_resync: Option<Duration>,
     /// Events a live socket may fall behind before it is told to resync.
     pub live_lag_limit: usize,
+    /// How often a live publisher reads the log for events written by other
+    /// processes, besides being woken (by this process or LISTEN/NOTIFY).
+    pub live_poll: Duration,
 }
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -40,6 +43,7 @@ impl Config {
             scenario_dir: PathBuf::from(DEFAULT_SCENARIO_DIR),
             scenario_resync: cfg!(debug_assertions).then_some(Duration::from_secs(2)),
             live_lag_limit: crate::drill::hub::DEFAULT_LAG_LIMIT,
+            live_poll: crate::drill::hub::DEFAULT_POLL,
         }
     }
 }
@@ -69,6 +73,7 @@ impl std::fmt::Debug for Config {
             .field("scenario_dir", &self.scenario_dir)
             .field("scenario_resync", &self.scenario_resync)
             .field("live_lag_limit", &self.live_lag_limit)
+            .field("live_poll", &self.live_poll)
             .finish()
     }
 }

@@ -42,12 +42,10 @@ impl Application {
             login_limiter: LoginLimiter::default(),
             shutdown: shutdown.clone(),
             drill_wake: Arc::new(Notify::new()),
-            hub: Arc::new(LiveHub::new(
-                db.clone(),
-                tracker.clone(),
-                shutdown,
-                config.live_lag_limit,
-            )),
+            hub: Arc::new(
+                LiveHub::new(db.clone(), tracker.clone(), shutdown, config.live_lag_limit)
+                    .with_poll(config.live_poll),
+            ),
             config,
             db,
         });
@@ -89,6 +87,15 @@ impl Application {
                 .with_hub(state.hub.clone())
                 .run(state.shutdown.clone()),
         );
+        // Several processes on one PostgreSQL database: events committed by the others
+        // reach this process's sockets through LISTEN/NOTIFY.
+        if db::is_postgres(&state.config.database_url) {
+            tracker.spawn(drill::listener::run(
+                state.config.database_url.clone(),
+                state.hub.clone(),
+                state.shutdown.clone(),
+            ));
+        }
         let app = http::router(state.clone());
         let app_shutdown = state.shutdown.clone();
         let stop = shutdown.clone();

@@ -12,6 +12,7 @@ mod m20261121_000001_orgs_and_users;
 mod m20261121_000002_registry;
 mod m20261121_000003_scenarios;
 mod m20261121_000004_drills;
+mod m20261121_000005_drill_leases;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_registry::Migration),
             Box::new(m20261121_000003_scenarios::Migration),
             Box::new(m20261121_000004_drills::Migration),
+            Box::new(m20261121_000005_drill_leases::Migration),
         ]
     }
 }

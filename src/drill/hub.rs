@@ -4,8 +4,9 @@
 //! after a commit they call [`LiveHub::notify`], and a per-drill publisher reads the
 //! events with `seq > last_published` back from the database, in `seq` order, and
 //! broadcasts them. So live order is `seq` order, nothing unsaved is ever sent, and
-//! another process (PostgreSQL LISTEN/NOTIFY later) can wake the same publisher. The
-//! publisher also polls once a second, which picks up writes made by other processes.
+//! another process can wake the same publisher (PostgreSQL LISTEN/NOTIFY,
+//! `crate::drill::listener`). The publisher also polls once a second, a safety net for
+//! writes made by other processes.
 //!
 //! Each event is serialised once, into a reference-counted frame shared by every socket;
 //! sockets filter by the event's audience (`crate::domain::drill::Visibility`).
@@ -38,8 +39,9 @@ pub const DEFAULT_LAG_LIMIT: usize = 1024;
 pub const MAX_SOCKETS_PER_USER: usize = 20;
 /// Events read from the database per query.
 pub const PAGE: u64 = 500;
-/// How often a publisher looks for events written by another process.
-const POLL: Duration = Duration::from_secs(1);
+/// How often a publisher looks for events written by another process
+/// (`Config::live_poll`).
+pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
 
 /// One committed event, ready to send.
 #[derive(Debug)]
@@ -81,6 +83,7 @@ pub struct LiveHub {
     tracker: TaskTracker,
     shutdown: CancellationToken,
     lag_limit: usize,
+    poll: Duration,
     channels: Channels,
     sockets: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
@@ -103,9 +106,16 @@ impl LiveHub {
             tracker,
             shutdown,
             lag_limit: lag_limit.max(1),
+            poll: DEFAULT_POLL,
             channels: Arc::new(Mutex::new(HashMap::new())),
             sockets: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Polls the log every `poll` instead of [`DEFAULT_POLL`].
+    pub fn with_poll(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
     }
 
     /// The tracker that shutdown waits for; live sockets run under it.
@@ -121,6 +131,14 @@ impl LiveHub {
     /// non-blocking; several notifications before the publisher runs coalesce.
     pub fn notify(&self, drill_id: Uuid) {
         if let Some(c) = lock(&self.channels).get(&drill_id) {
+            c.wake.notify_one();
+        }
+    }
+
+    /// Wakes every publisher: each reads its drill's log after the last event it
+    /// published (after the cluster listener reconnected and may have missed some).
+    pub fn notify_all(&self) {
+        for c in lock(&self.channels).values() {
             c.wake.notify_one();
         }
     }
@@ -149,6 +167,7 @@ impl LiveHub {
             last: head_seq,
             tx,
             wake,
+            poll: self.poll,
         };
         self.tracker.spawn(publisher.run(
             self.db.clone(),
@@ -202,6 +221,7 @@ struct Publisher {
     last: i64,
     tx: broadcast::Sender<Arc<LiveEvent>>,
     wake: Arc<Notify>,
+    poll: Duration,
 }
 
 impl Publisher {
@@ -227,7 +247,7 @@ impl Publisher {
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(self.poll) => {}
                 _ = shutdown.cancelled() => {
                     lock(&channels).remove(&self.drill_id);
                     break;

@@ -12,6 +12,12 @@
 //! (at most a second, so that changes made by another process are noticed), a poke
 //! on the [`Notify`] (start, resume, edits), or shutdown. On boot it ticks at once, so
 //! what became due while the server was down is released immediately, late.
+//!
+//! Several processes on one PostgreSQL database: each tick takes or renews the
+//! drill's lease (`crate::store::leases`, [`LEASE_TTL`]) before releasing anything, so
+//! one process at a time runs a drill. The holder renews it on every tick (at most a
+//! second apart); when it dies, another process takes over once the lease has expired,
+//! within `LEASE_TTL` + one tick. On shutdown the loop gives its leases up at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,11 +28,14 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::drill::hub::LiveHub;
-use crate::store::StoreError;
 use crate::store::drills::{self, ReleaseBy, Released};
+use crate::store::{StoreError, leases};
 
 /// The longest the loop sleeps between ticks.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
+/// How long a drill's lease lasts without renewal: a dead holder is replaced after
+/// this plus one tick (< 10 s).
+pub const LEASE_TTL: chrono::Duration = chrono::Duration::seconds(6);
 
 /// What one tick did.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +45,8 @@ pub struct TickReport {
     pub next_due: Option<DateTime<Utc>>,
     /// Releases that failed and are retried on the next tick.
     pub failed: usize,
+    /// Running drills whose lease another process holds: left to it.
+    pub not_held: Vec<uuid::Uuid>,
 }
 
 #[derive(Clone)]
@@ -43,6 +54,27 @@ pub struct Scheduler {
     db: DatabaseConnection,
     wake: Arc<Notify>,
     hub: Option<Arc<LiveHub>>,
+    /// Who this scheduler is in the lease table: `hostname:pid:uuid`.
+    holder: Arc<str>,
+}
+
+/// A holder id for this process: `hostname:pid:uuid`, unique per scheduler.
+pub fn new_holder_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 impl Scheduler {
@@ -51,7 +83,18 @@ impl Scheduler {
             db,
             wake,
             hub: None,
+            holder: new_holder_id().into(),
         }
+    }
+
+    /// Uses `holder` as this scheduler's id in the lease table.
+    pub fn with_holder(mut self, holder: &str) -> Self {
+        self.holder = holder.into();
+        self
+    }
+
+    pub fn holder(&self) -> &str {
+        &self.holder
     }
 
     /// Tells the live hub about each release, so sockets get it at once.
@@ -60,11 +103,28 @@ impl Scheduler {
         self
     }
 
-    /// Releases every inject due at `now` in every running drill. Fails only when the
-    /// running drills cannot be read; a failed release is counted and retried later.
+    /// Releases every inject due at `now` in every running drill whose lease this
+    /// scheduler holds (taking or renewing it at `now`). Fails only when the running
+    /// drills cannot be read; a failed release is counted and retried later.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
         let mut report = TickReport::default();
         for drill in drills::running(&self.db).await? {
+            // Nothing scheduled is left: no need to hold the drill.
+            if drill.pending.is_empty() {
+                continue;
+            }
+            match leases::acquire(&self.db, drill.id, &self.holder, now, LEASE_TTL).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    report.not_held.push(drill.id);
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(drill.id = %drill.id, error = %e, "cannot take the drill lease; will retry");
+                    report.failed += 1;
+                    continue;
+                }
+            }
             for (inject_id, offset_ms) in &drill.pending {
                 match drill.clock.due_at(*offset_ms) {
                     Some(due) if due <= now => {
@@ -127,6 +187,10 @@ impl Scheduler {
                 _ = self.wake.notified() => {}
                 _ = shutdown.cancelled() => break,
             }
+        }
+        // Hand the drills over at once instead of after the leases expire.
+        if let Err(e) = leases::release_all(&self.db, &self.holder).await {
+            tracing::debug!(error = %e, "cannot give up the drill leases");
         }
         tracing::debug!("scheduler stopped");
     }

@@ -15,8 +15,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    SqlErr,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, SqlErr, Statement,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -27,6 +27,7 @@ use super::StoreError;
 use crate::drill::chain::{
     ChainedEvent, EventContent, GENESIS_HASH, canonical_json, event_time, next_link, verify,
 };
+use crate::drill::listener;
 use crate::entities::{drill, drill_event};
 
 /// What a caller appends; `seq`, time and hashes are the log's business.
@@ -123,6 +124,18 @@ pub async fn append(
         .await?;
     if moved.rows_affected != 1 {
         return Err(contended());
+    }
+    // Other server processes learn of the event when (and only if) it commits.
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [
+                listener::CHANNEL.into(),
+                listener::payload(drill_id, link.content.seq).into(),
+            ],
+        ))
+        .await?;
     }
     Ok(link)
 }

@@ -4,6 +4,7 @@
 
 pub mod drill_log;
 pub mod drills;
+pub mod leases;
 pub mod orgs;
 pub mod playbooks;
 pub mod scenarios;

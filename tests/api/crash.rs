@@ -32,14 +32,14 @@ const INJECTS: u32 = 60;
 const SPEED: f64 = 600.0;
 
 /// A database for the two server runs, dropped at the end (PostgreSQL).
-struct CrashDb {
-    url: String,
+pub(crate) struct CrashDb {
+    pub(crate) url: String,
     admin: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 impl CrashDb {
-    async fn new() -> CrashDb {
+    pub(crate) async fn new() -> CrashDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         match std::env::var(POSTGRES_ENV) {
             Ok(admin_url) if !admin_url.is_empty() => {
@@ -69,7 +69,7 @@ impl CrashDb {
         }
     }
 
-    async fn drop_database(&self) {
+    pub(crate) async fn drop_database(&self) {
         if let Some((admin_url, name)) = &self.admin
             && let Ok(admin) = Database::connect(admin_url).await
         {
@@ -82,13 +82,18 @@ impl CrashDb {
 }
 
 /// A running `cyberdrill serve`, killed with SIGKILL when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
-    async fn start(db: &CrashDb) -> Server {
+    pub(crate) async fn start(db: &CrashDb) -> Server {
+        Server::start_with(db, &[]).await
+    }
+
+    /// Starts the binary with extra environment variables.
+    pub(crate) async fn start_with(db: &CrashDb, env: &[(&str, &str)]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -103,6 +108,7 @@ impl Server {
             ])
             .current_dir(db._dir.path())
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -125,7 +131,11 @@ impl Server {
         }
     }
 
-    fn kill(mut self) {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn kill(mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("reap the killed server");
     }
@@ -148,13 +158,13 @@ impl Server {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    async fn get(&self, token: &str, path: &str) -> Value {
+    pub(crate) async fn get(&self, token: &str, path: &str) -> Value {
         let (status, body) = self.call(token, reqwest::Method::GET, path, None).await;
         assert!(status.is_success(), "{path}: {status} {body}");
         body
     }
 
-    async fn post(&self, token: &str, path: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, token: &str, path: &str, body: Value) -> Value {
         let (status, body) = self
             .call(token, reqwest::Method::POST, path, Some(body))
             .await;
@@ -172,6 +182,12 @@ impl Drop for Server {
 
 /// Seeds a controller with a bearer token and the scenario, before any server runs.
 async fn seed(db: &CrashDb) -> (String, Uuid) {
+    seed_with(db, "crash-drill", INJECTS).await
+}
+
+/// Seeds a controller with a bearer token and a scenario of `injects` scheduled
+/// injects one drill minute apart (`inject-01`, …).
+pub(crate) async fn seed_with(db: &CrashDb, slug: &str, injects: u32) -> (String, Uuid) {
     let conn = cyberdrill::db::connect_and_migrate(&db.url)
         .await
         .expect("migrate");
@@ -199,13 +215,13 @@ async fn seed(db: &CrashDb) -> (String, Uuid) {
     )
     .await
     .unwrap();
-    let keys: Vec<String> = (1..=INJECTS).map(|k| format!("inject-{k:02}")).collect();
+    let keys: Vec<String> = (1..=injects).map(|k| format!("inject-{k:02}")).collect();
     let specs: Vec<(&str, Option<u32>, &str)> = keys
         .iter()
-        .zip(1..=INJECTS)
+        .zip(1..=injects)
         .map(|(k, n)| (k.as_str(), Some(n * 60), "blue"))
         .collect();
-    let scenario = parse_scenario(&scenario_toml("crash-drill", &specs)).expect("valid scenario");
+    let scenario = parse_scenario(&scenario_toml(slug, &specs)).expect("valid scenario");
     let saved = store::scenarios::save(&conn, Owner::Org(root.id), &scenario, None)
         .await
         .unwrap();
@@ -220,7 +236,7 @@ fn time(v: &Value) -> DateTime<Utc> {
         .unwrap()
 }
 
-async fn timeline(server: &Server, token: &str, drill: &str) -> Vec<Value> {
+pub(crate) async fn timeline(server: &Server, token: &str, drill: &str) -> Vec<Value> {
     server
         .get(token, &format!("/api/v1/drills/{drill}/timeline"))
         .await["items"]
@@ -229,7 +245,7 @@ async fn timeline(server: &Server, token: &str, drill: &str) -> Vec<Value> {
         .clone()
 }
 
-fn released(timeline: &[Value]) -> usize {
+pub(crate) fn released(timeline: &[Value]) -> usize {
     timeline.iter().filter(|e| e["state"] == "released").count()
 }
 

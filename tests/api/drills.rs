@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use cyberdrill::domain::Role;
 use cyberdrill::domain::drill::Transition;
-use cyberdrill::drill::scheduler::Scheduler;
+use cyberdrill::drill::scheduler::{LEASE_TTL, Scheduler};
 use cyberdrill::entities::{drill, drill_event};
 use cyberdrill::scenario::parse_scenario;
 use cyberdrill::store::{self, scenarios::Owner};
@@ -582,6 +582,66 @@ async fn two_schedulers_ticking_at_once_release_each_inject_once() {
     keys.sort();
     assert_eq!(keys, ["alert-a", "alert-b", "alert-c", "red-step"]);
     assert_eq!(verify(&s, &id).await["ok"], true);
+}
+
+#[tokio::test]
+async fn one_scheduler_holds_a_drill_until_its_lease_expires_then_another_takes_over() {
+    let s = setup().await;
+    let id = create_drill(&s, 1.0).await;
+    let drill_id: Uuid = id.parse().unwrap();
+    let db = &s.app.db;
+    let t0 = Utc::now().trunc_subsecs(6);
+    let at = |secs: i64| t0 + Duration::seconds(secs);
+    store::drills::transition(db, drill_id, Transition::Start, Some(s.controller.id), t0)
+        .await
+        .unwrap();
+    let a = Scheduler::new(db.clone(), Arc::new(Notify::new())).with_holder("host-a:1:a");
+    let b = Scheduler::new(db.clone(), Arc::new(Notify::new())).with_holder("host-b:2:b");
+    assert_eq!(LEASE_TTL, Duration::seconds(6));
+
+    // A takes the lease and releases alert-a (due at 600 s); B leaves the drill to A.
+    let report = a.tick(at(600)).await.unwrap();
+    assert_eq!(report.released.len(), 1);
+    assert_eq!(report.released[0].key, "alert-a");
+    let (holder, until) = store::leases::holder(db, drill_id).await.unwrap().unwrap();
+    assert_eq!((holder.as_str(), until), ("host-a:1:a", at(606)));
+    let report = b.tick(at(603)).await.unwrap();
+    assert!(report.released.is_empty(), "A's lease is valid until 606 s");
+    assert_eq!(report.not_held, [drill_id]);
+
+    // A renews on every tick, so the lease outlives its first expiry.
+    a.tick(at(604)).await.unwrap();
+    assert!(b.tick(at(608)).await.unwrap().released.is_empty());
+
+    // A stops ticking (it died): once the lease has expired, B takes over.
+    let report = b.tick(at(1800)).await.unwrap();
+    assert_eq!(
+        report.released.len(),
+        1,
+        "A's renewed lease expired at 610 s"
+    );
+    assert_eq!(report.released[0].key, "alert-b");
+    let (holder, _) = store::leases::holder(db, drill_id).await.unwrap().unwrap();
+    assert_eq!(holder, "host-b:2:b");
+    // A comes back within B's lease: it releases nothing.
+    let report = a.tick(at(1802)).await.unwrap();
+    assert!(report.released.is_empty());
+    assert_eq!(report.not_held, [drill_id]);
+    let report = b.tick(at(4000)).await.unwrap();
+    let keys: Vec<&str> = report.released.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["red-step", "alert-c"]);
+
+    // Exactly once overall, and a holder that stops gives its leases up.
+    assert_eq!(
+        released_keys(&events(&s, &s.controller, &id, 0).await),
+        ["alert-a", "alert-b", "red-step", "alert-c"]
+    );
+    assert_eq!(verify(&s, &id).await["ok"], true);
+    assert_eq!(
+        store::leases::release_all(db, "host-b:2:b").await.unwrap(),
+        1
+    );
+    assert!(store::leases::holder(db, drill_id).await.unwrap().is_none());
 }
 
 // ---------------------------------------------------------------- release-now, skip, ad-hoc

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod backend;
+mod cluster;
 mod crash;
 mod drills;
 mod live;

@@ -1,0 +1,87 @@
+//! Drill leases: one server process at a time runs a drill's scheduler.
+//!
+//! A lease is a row (`drill_id`, `holder`, `expires_at`). [`acquire`] takes or renews
+//! it in one statement: it succeeds when the row is absent, already ours, or expired;
+//! otherwise another process holds it. Two processes racing for an expired lease
+//! cannot both win: PostgreSQL re-checks the `WHERE` of the second `UPDATE` after the
+//! first commits, SQLite runs writers one after the other, and the insert of an absent
+//! row is `ON CONFLICT DO NOTHING`. Times are the caller's `now`, so tests drive them.
+//!
+//! The lease only decides who *tries*: exactly-once still comes from the release
+//! transaction (`drills::release`), so a process that wrongly believes it holds a lease
+//! (a long pause, clock skew) can at worst release an inject at the same moment as
+//! the new holder, and one of the two finds it no longer pending.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::drill::chain::event_time;
+use crate::entities::drill_lease;
+
+/// Takes or renews the lease of `drill_id` for `holder` until `now + ttl`. `true`
+/// when `holder` holds it now.
+pub async fn acquire(
+    db: &impl ConnectionTrait,
+    drill_id: Uuid,
+    holder: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<bool, StoreError> {
+    let now = event_time(now);
+    let until = now + ttl;
+    let renewed = drill_lease::Entity::update_many()
+        .col_expr(drill_lease::Column::Holder, Expr::value(holder))
+        .col_expr(drill_lease::Column::ExpiresAt, Expr::value(until))
+        .filter(drill_lease::Column::DrillId.eq(drill_id))
+        .filter(
+            Condition::any()
+                .add(drill_lease::Column::Holder.eq(holder))
+                .add(drill_lease::Column::ExpiresAt.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    if renewed.rows_affected == 1 {
+        return Ok(true);
+    }
+    let inserted = drill_lease::Entity::insert(drill_lease::ActiveModel {
+        drill_id: Set(drill_id),
+        holder: Set(holder.to_owned()),
+        expires_at: Set(until),
+    })
+    .on_conflict(
+        OnConflict::column(drill_lease::Column::DrillId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await;
+    match inserted {
+        Ok(n) => Ok(n == 1),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Gives up every lease of `holder` (on shutdown), so that another process takes the
+/// drills over at once instead of after the lease expires.
+pub async fn release_all(db: &impl ConnectionTrait, holder: &str) -> Result<u64, StoreError> {
+    Ok(drill_lease::Entity::delete_many()
+        .filter(drill_lease::Column::Holder.eq(holder))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// The current holder of a drill's lease and its expiry (for tests and diagnostics).
+pub async fn holder(
+    db: &impl ConnectionTrait,
+    drill_id: Uuid,
+) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+    Ok(drill_lease::Entity::find_by_id(drill_id)
+        .one(db)
+        .await?
+        .map(|l| (l.holder, l.expires_at)))
+}
