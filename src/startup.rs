@@ -80,6 +80,13 @@ impl Application {
             state,
             tracker,
         } = self;
+        // SQLite is one process: leases left by a previous run are stale, and must not
+        // delay the catch-up below until they expire.
+        if !db::is_postgres(&state.config.database_url)
+            && let Err(e) = crate::store::leases::clear(&state.db).await
+        {
+            tracing::warn!(error = %e, "cannot clear stale drill leases");
+        }
         // The drill scheduler ticks at once: what fell due while the server was down
         // is released now, with its lateness recorded.
         tracker.spawn(

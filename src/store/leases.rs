@@ -75,6 +75,16 @@ pub async fn release_all(db: &impl ConnectionTrait, holder: &str) -> Result<u64,
         .rows_affected)
 }
 
+/// Drops every lease. For a single-process database (SQLite) at boot: any lease
+/// there belongs to a previous run of this server, which must not make the new one
+/// wait for it to expire.
+pub async fn clear(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(drill_lease::Entity::delete_many()
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// The current holder of a drill's lease and its expiry (for tests and diagnostics).
 pub async fn holder(
     db: &impl ConnectionTrait,
