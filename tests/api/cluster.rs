@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use cyberdrill::store::leases;
 use futures_util::StreamExt;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -44,6 +44,22 @@ async fn lease_pid(db: &sea_orm::DatabaseConnection, drill: Uuid) -> Option<u32>
         .await
         .expect("read the lease")
         .map(|(h, _)| holder_pid(&h))
+}
+
+/// Backend pids of the servers' listening connections.
+async fn listener_pids(db: &sea_orm::DatabaseConnection) -> Vec<i32> {
+    db.query_all_raw(Statement::from_string(
+        DbBackend::Postgres,
+        format!(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = '{}' AND datname = current_database() ORDER BY pid",
+            cyberdrill::drill::listener::APPLICATION_NAME
+        ),
+    ))
+    .await
+    .expect("read pg_stat_activity")
+    .iter()
+    .map(|r| r.try_get::<i32>("", "pid").expect("pid"))
+    .collect()
 }
 
 /// Opens the live socket on `server` and forwards every JSON frame to a channel.
@@ -179,12 +195,26 @@ async fn two_servers_share_a_drill_and_the_survivor_carries_it_on_after_a_kill()
         Duration::from_secs(10),
     )
     .await;
+    let before = listener_pids(&conn).await;
+    assert_eq!(before.len(), 2, "one listener per process: {before:?}");
     conn.execute_unprepared(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{}' AND datname = current_database()",
         cyberdrill::drill::listener::APPLICATION_NAME
     ))
     .await
     .expect("terminate the listeners");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = listener_pids(&conn).await;
+        if now.len() == 2 && now.iter().all(|p| !before.contains(p)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the listeners did not reconnect: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // A releases, B only forwards: the lease stays with A while it lives.
     collect_releases(
