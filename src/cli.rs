@@ -58,6 +58,13 @@ pub enum Command {
             hide = true
         )]
         live_poll_ms: u64,
+        /// Concurrent live sockets of one user (raise it for `cyberdrill-loadgen`).
+        #[arg(
+            long,
+            env = "CYBERDRILL_MAX_SOCKETS_PER_USER",
+            default_value_t = crate::drill::hub::MAX_SOCKETS_PER_USER
+        )]
+        max_sockets_per_user: usize,
     },
     /// Apply pending migrations and exit.
     Migrate {
@@ -139,11 +146,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secure_cookies,
             scenario_dir,
             live_poll_ms,
+            max_sockets_per_user,
         } => {
             let mut config = Config::new(addr, db.database_url);
             config.secure_cookies = secure_cookies;
             config.scenario_dir = scenario_dir;
             config.live_poll = std::time::Duration::from_millis(live_poll_ms.max(10));
+            config.live_max_sockets_per_user = max_sockets_per_user;
             if !db::is_postgres(&config.database_url) {
                 tracing::info!(
                     "SQLite: single-process mode (use PostgreSQL to run several servers on one database)"

@@ -25,6 +25,8 @@ pub struct Config {
     /// How often a live publisher reads the log for events written by other
     /// processes, besides being woken (by this process or LISTEN/NOTIFY).
     pub live_poll: Duration,
+    /// Concurrent live sockets of one user (default 20; raised for load tests).
+    pub live_max_sockets_per_user: usize,
 }
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -44,6 +46,7 @@ impl Config {
             scenario_resync: cfg!(debug_assertions).then_some(Duration::from_secs(2)),
             live_lag_limit: crate::drill::hub::DEFAULT_LAG_LIMIT,
             live_poll: crate::drill::hub::DEFAULT_POLL,
+            live_max_sockets_per_user: crate::drill::hub::MAX_SOCKETS_PER_USER,
         }
     }
 }
@@ -74,6 +77,7 @@ impl std::fmt::Debug for Config {
             .field("scenario_resync", &self.scenario_resync)
             .field("live_lag_limit", &self.live_lag_limit)
             .field("live_poll", &self.live_poll)
+            .field("live_max_sockets_per_user", &self.live_max_sockets_per_user)
             .finish()
     }
 }

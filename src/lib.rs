@@ -30,6 +30,8 @@ pub mod entities;
 pub mod error;
 /// Routes, extractors, API handlers and pages.
 pub mod http;
+/// The live channel's load generator (`cyberdrill-loadgen`).
+pub mod loadgen;
 /// Drill scenarios: the TOML format, its validator and writer, the shipped library.
 pub mod scenario;
 /// Building and running the server.

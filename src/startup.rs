@@ -44,7 +44,8 @@ impl Application {
             drill_wake: Arc::new(Notify::new()),
             hub: Arc::new(
                 LiveHub::new(db.clone(), tracker.clone(), shutdown, config.live_lag_limit)
-                    .with_poll(config.live_poll),
+                    .with_poll(config.live_poll)
+                    .with_max_sockets_per_user(config.live_max_sockets_per_user),
             ),
             config,
             db,

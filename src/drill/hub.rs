@@ -35,7 +35,7 @@ use crate::store::drill_log::{self, Event};
 /// Events a socket may fall behind before it is told to resync (the broadcast
 /// channel's capacity; `Config::live_lag_limit`).
 pub const DEFAULT_LAG_LIMIT: usize = 1024;
-/// Concurrent live sockets of one user.
+/// Concurrent live sockets of one user, by default (`Config::live_max_sockets_per_user`).
 pub const MAX_SOCKETS_PER_USER: usize = 20;
 /// Events read from the database per query.
 pub const PAGE: u64 = 500;
@@ -84,6 +84,7 @@ pub struct LiveHub {
     shutdown: CancellationToken,
     lag_limit: usize,
     poll: Duration,
+    max_sockets_per_user: usize,
     channels: Channels,
     sockets: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
@@ -107,6 +108,7 @@ impl LiveHub {
             shutdown,
             lag_limit: lag_limit.max(1),
             poll: DEFAULT_POLL,
+            max_sockets_per_user: MAX_SOCKETS_PER_USER,
             channels: Arc::new(Mutex::new(HashMap::new())),
             sockets: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -115,6 +117,13 @@ impl LiveHub {
     /// Polls the log every `poll` instead of [`DEFAULT_POLL`].
     pub fn with_poll(mut self, poll: Duration) -> Self {
         self.poll = poll;
+        self
+    }
+
+    /// Allows `max` concurrent sockets per user instead of [`MAX_SOCKETS_PER_USER`]
+    /// (`Config::live_max_sockets_per_user`; raised for load tests).
+    pub fn with_max_sockets_per_user(mut self, max: usize) -> Self {
+        self.max_sockets_per_user = max.max(1);
         self
     }
 
@@ -177,12 +186,12 @@ impl LiveHub {
         rx
     }
 
-    /// Counts one more socket for `user_id`, or `None` when they have
-    /// [`MAX_SOCKETS_PER_USER`] open already. The count drops with the guard.
+    /// Counts one more socket for `user_id`, or `None` when they have the maximum
+    /// ([`MAX_SOCKETS_PER_USER`] by default) open already. The count drops with the guard.
     pub fn acquire_socket(&self, user_id: Uuid) -> Option<SocketGuard> {
         let mut sockets = lock(&self.sockets);
         let n = sockets.entry(user_id).or_insert(0);
-        if *n >= MAX_SOCKETS_PER_USER {
+        if *n >= self.max_sockets_per_user {
             return None;
         }
         *n += 1;

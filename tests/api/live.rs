@@ -641,6 +641,21 @@ async fn a_user_may_hold_20_sockets_and_the_21st_is_refused_with_429() {
 }
 
 #[tokio::test]
+async fn the_per_user_socket_limit_is_configurable() {
+    let s = setup_with(TestApp::spawn_with(|c| c.live_max_sockets_per_user = 2).await).await;
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let mut ws = s.connect(&s.responder, Some(1)).await;
+        assert_eq!(next_json(&mut ws).await["type"], "hello");
+        open.push(ws);
+    }
+    assert_eq!(
+        s.try_connect(&s.responder, None).await.err(),
+        Some(StatusCode::TOO_MANY_REQUESTS)
+    );
+}
+
+#[tokio::test]
 async fn a_socket_that_falls_behind_is_told_to_resync_and_resumes_without_gaps() {
     let s = setup_with(TestApp::spawn_with(|c| c.live_lag_limit = 4).await).await;
     let mut ws = s.connect(&s.controller, Some(2)).await;

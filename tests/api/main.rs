@@ -9,6 +9,7 @@ mod cluster;
 mod crash;
 mod drills;
 mod live;
+mod load;
 mod pages;
 mod playbooks;
 mod scenarios;

@@ -1,0 +1,552 @@
+//! The load generator behind `cyberdrill-loadgen` (and the short load test).
+//!
+//! Through the public API it creates a system, a scenario, a blue team and a tabletop
+//! drill, and starts it; then it opens `connections` live WebSockets (bearer token,
+//! `?since=` the drill's head, client sockets bound round-robin to the `sources`
+//! addresses so the ephemeral ports of one address do not run out), releases
+//! `injects` ad-hoc injects of about `body_bytes` each at `rate` per second, and
+//! measures every delivery: latency from the event's `released_at` (server clock) to
+//! receipt (client clock, the same machine), fan-out completion per inject (its last
+//! recipient), and per socket lost, duplicated and out-of-order events and `resync`
+//! frames. With a server PID it reads the server's resident memory before connecting
+//! and once every socket is connected and idle.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::net::TcpSocket;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_util::sync::CancellationToken;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The server, e.g. `http://127.0.0.1:8080`.
+    pub url: String,
+    /// A bearer token of a controller, or `None` to get one with username/password.
+    pub token: Option<String>,
+    pub username: String,
+    pub password: String,
+    pub connections: usize,
+    pub injects: usize,
+    /// Injects released per second.
+    pub rate: f64,
+    /// Approximate size of each inject's body (split between `vi` and `en`).
+    pub body_bytes: usize,
+    /// Local addresses the client sockets bind to, round-robin.
+    pub sources: Vec<IpAddr>,
+    /// Handshakes in flight at once.
+    pub connect_concurrency: usize,
+    /// The server's process, to read its resident memory from `/proc/PID/status`.
+    pub server_pid: Option<u32>,
+    /// How long to wait for the last deliveries after the last release.
+    pub drain: Duration,
+}
+
+impl Options {
+    pub fn new(url: impl Into<String>) -> Self {
+        Options {
+            url: url.into(),
+            token: None,
+            username: String::new(),
+            password: String::new(),
+            connections: 100,
+            injects: 10,
+            rate: 1.0,
+            body_bytes: 1024,
+            sources: vec![IpAddr::from([127, 0, 0, 1])],
+            connect_concurrency: 200,
+            server_pid: None,
+            drain: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Milliseconds at some percentiles.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Summary {
+    fn of(mut micros: Vec<i64>) -> Summary {
+        if micros.is_empty() {
+            return Summary::default();
+        }
+        micros.sort_unstable();
+        let at = |q: f64| {
+            let i = ((micros.len() as f64 * q).ceil() as usize).clamp(1, micros.len()) - 1;
+            micros[i] as f64 / 1000.0
+        };
+        Summary {
+            count: micros.len(),
+            p50_ms: at(0.50),
+            p90_ms: at(0.90),
+            p99_ms: at(0.99),
+            max_ms: micros[micros.len() - 1] as f64 / 1000.0,
+        }
+    }
+}
+
+/// The measurements of one run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub drill_id: String,
+    pub connections: usize,
+    pub connected: usize,
+    pub connect_failures: usize,
+    /// From the first handshake to the last `hello`.
+    pub connect_total_ms: f64,
+    /// Per connection: handshake start to `hello`.
+    pub connect: Summary,
+    pub injects: usize,
+    /// From the first release request to the last one's response.
+    pub release_seconds: f64,
+    pub expected_deliveries: usize,
+    pub deliveries: usize,
+    pub lost: usize,
+    pub duplicated: usize,
+    pub reordered: usize,
+    pub resyncs: usize,
+    /// Sockets that ended (closed or broke) before the run was over.
+    pub closed_early: usize,
+    /// `released_at` to receipt, every delivery.
+    pub latency: Summary,
+    /// `released_at` to the last recipient, per inject.
+    pub fanout: Summary,
+    pub server_rss_before_kib: Option<u64>,
+    pub server_rss_connected_kib: Option<u64>,
+    /// (connected − before) / connected.
+    pub server_rss_per_connection_bytes: Option<u64>,
+}
+
+impl Report {
+    /// True when nothing was lost, duplicated, reordered or resynced.
+    pub fn is_clean(&self) -> bool {
+        self.connect_failures == 0
+            && self.lost == 0
+            && self.duplicated == 0
+            && self.reordered == 0
+            && self.resyncs == 0
+            && self.closed_early == 0
+    }
+}
+
+/// What one socket saw.
+#[derive(Default)]
+struct SocketLog {
+    connect_micros: i64,
+    /// (seq, inject id, released_at → receipt in µs) of each `inject_released`.
+    injects: Vec<(i64, String, i64)>,
+    duplicated: usize,
+    reordered: usize,
+    resync: bool,
+    closed_early: bool,
+}
+
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    seq: Option<i64>,
+    #[serde(rename = "kind", default, borrow)]
+    event_kind: Option<&'a str>,
+    data: Option<Data>,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    inject_id: Option<String>,
+    released_at: Option<DateTime<Utc>>,
+}
+
+/// Resident memory of a process, in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("{method} {path}"))?;
+        let status = resp.status();
+        let value: Value = resp.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{method} {path}: {status} {value}");
+        }
+        Ok(value)
+    }
+
+    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+fn id_of(v: &Value) -> anyhow::Result<String> {
+    v["id"]
+        .as_str()
+        .or_else(|| v["summary"]["id"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("no id in {v}"))
+}
+
+fn scenario_toml(slug: &str) -> String {
+    format!(
+        r#"id = "{slug}"
+version = 1
+title = {{ vi = "Kịch bản tải", en = "Load scenario" }}
+summary = {{ vi = "Đo tải kênh trực tiếp", en = "Live channel load" }}
+category = "encryption"
+techniques = ["T1486"]
+min_level = 1
+drill_kinds = ["tabletop"]
+duration = "99:00:00"
+objectives = [{{ vi = "Đo tải", en = "Measure" }}]
+
+[[injects]]
+key = "placeholder"
+manual = true
+audience = "controllers"
+channel = "soc_alert"
+title = {{ vi = "Chờ", en = "Placeholder" }}
+body = {{ vi = "Chờ", en = "Placeholder" }}
+"#
+    )
+}
+
+/// Creates the drill and runs the load; see the module documentation.
+pub async fn run(opts: Options) -> anyhow::Result<Report> {
+    if opts.sources.is_empty() || opts.connections == 0 || opts.rate <= 0.0 {
+        bail!("need at least one source address, one connection and a positive rate");
+    }
+    let base = opts.url.trim_end_matches('/').to_owned();
+    let http = reqwest::Client::new();
+    let token = match &opts.token {
+        Some(t) => t.clone(),
+        None => {
+            let resp = http
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(&json!({"username": opts.username, "password": opts.password}))
+                .send()
+                .await
+                .context("POST /api/v1/auth/token")?;
+            let status = resp.status();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            if !status.is_success() {
+                bail!("could not log in: {status} {body}");
+            }
+            body["token"]
+                .as_str()
+                .ok_or_else(|| anyhow!("no token in {body}"))?
+                .to_owned()
+        }
+    };
+    let api = Api {
+        http,
+        base: base.clone(),
+        token,
+    };
+    let me = api.call(reqwest::Method::GET, "/api/v1/me", None).await?;
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let system = id_of(
+        &api.post(
+            "/api/v1/systems",
+            json!({"name": format!("Hệ thống tải {tag}"), "system_type": "citizen_business", "level": 1, "org_id": me["org_id"]}),
+        )
+        .await?,
+    )?;
+    let scenario = {
+        let resp = api
+            .http
+            .post(format!("{base}/api/v1/scenarios"))
+            .bearer_auth(&api.token)
+            .header("content-type", "application/toml")
+            .body(scenario_toml(&format!("loadgen-{tag}")))
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("POST /api/v1/scenarios: {status} {body}");
+        }
+        id_of(&body)?
+    };
+    let team = id_of(
+        &api.post(
+            "/api/v1/teams",
+            json!({"name": format!("Đội tải {tag}"), "side": "blue"}),
+        )
+        .await?,
+    )?;
+    let drill = api
+        .post(
+            "/api/v1/drills",
+            json!({
+                "scenario_id": scenario,
+                "title": format!("Đo tải {tag}"),
+                "kind": "tabletop",
+                "system_ids": [system],
+                "teams": [{"team_id": team, "side": "blue"}],
+            }),
+        )
+        .await?;
+    let drill_id = id_of(&drill)?;
+    let started = api
+        .post(&format!("/api/v1/drills/{drill_id}/start"), json!({}))
+        .await?;
+    let head = started["head_seq"].as_i64().unwrap_or(0);
+
+    let server: SocketAddr = {
+        let url = reqwest::Url::parse(&base)?;
+        let host = url.host_str().ok_or_else(|| anyhow!("no host in {base}"))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        tokio::net::lookup_host((host, port))
+            .await?
+            .find(SocketAddr::is_ipv4)
+            .ok_or_else(|| anyhow!("cannot resolve {host}"))?
+    };
+    let ws_url = format!(
+        "{}/api/v1/drills/{drill_id}/live?since={head}",
+        base.replacen("http", "ws", 1)
+    );
+
+    let rss_before = opts.server_pid.and_then(rss_kib);
+
+    // Connect.
+    let stop = CancellationToken::new();
+    let received = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Semaphore::new(opts.connect_concurrency.max(1)));
+    let connect_start = Instant::now();
+    let mut tasks = Vec::with_capacity(opts.connections);
+    let (hello_tx, mut hello_rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    for i in 0..opts.connections {
+        let source = opts.sources[i % opts.sources.len()];
+        let mut req = ws_url.as_str().into_client_request()?;
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {}", api.token))?,
+        );
+        let gate = gate.clone();
+        let stop = stop.clone();
+        let received = received.clone();
+        let hello_tx = hello_tx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut log = SocketLog::default();
+            let permit = gate.acquire_owned().await;
+            let began = Instant::now();
+            let ws = async {
+                let socket = TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::new(source, 0))?;
+                let stream = socket.connect(server).await?;
+                stream.set_nodelay(true)?;
+                let (mut ws, _) = tokio_tungstenite::client_async(req, stream).await?;
+                // hello
+                match ws.next().await {
+                    Some(Ok(Message::Text(_))) => {}
+                    other => bail!("no hello: {other:?}"),
+                }
+                anyhow::Ok(ws)
+            };
+            let ws = tokio::time::timeout(Duration::from_secs(30), ws).await;
+            drop(permit);
+            let mut ws = match ws {
+                Ok(Ok(ws)) => ws,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "connect failed");
+                    let _ = hello_tx.send(false);
+                    return None;
+                }
+                Err(_) => {
+                    tracing::warn!("connect timed out");
+                    let _ = hello_tx.send(false);
+                    return None;
+                }
+            };
+            log.connect_micros = began.elapsed().as_micros() as i64;
+            let _ = hello_tx.send(true);
+            let mut last = head;
+            loop {
+                let msg = tokio::select! {
+                    () = stop.cancelled() => break,
+                    m = ws.next() => m,
+                };
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                        log.closed_early = true;
+                        break;
+                    }
+                    Some(Ok(_)) => continue,
+                };
+                let now = Utc::now();
+                let Ok(frame) = serde_json::from_str::<Frame<'_>>(text.as_str()) else {
+                    continue;
+                };
+                match frame.kind {
+                    "resync" => {
+                        log.resync = true;
+                    }
+                    "event" => {
+                        let seq = frame.seq.unwrap_or(0);
+                        if seq == last {
+                            log.duplicated += 1;
+                            continue;
+                        }
+                        if seq < last {
+                            log.reordered += 1;
+                            continue;
+                        }
+                        last = seq;
+                        if frame.event_kind == Some("inject_released")
+                            && let Some(Data {
+                                inject_id: Some(id),
+                                released_at: Some(at),
+                            }) = frame.data
+                        {
+                            let micros = (now - at).num_microseconds().unwrap_or(i64::MAX);
+                            log.injects.push((seq, id, micros));
+                            received.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let _ = ws.close(None).await;
+            Some(log)
+        }));
+    }
+    drop(hello_tx);
+    let mut connected = 0;
+    let mut connect_failures = 0;
+    while let Some(ok) = hello_rx.recv().await {
+        if ok {
+            connected += 1;
+        } else {
+            connect_failures += 1;
+        }
+        if connected + connect_failures == opts.connections {
+            break;
+        }
+    }
+    let connect_total = connect_start.elapsed();
+    tracing::info!(connected, connect_failures, ?connect_total, "connected");
+
+    // Idle memory.
+    let rss_connected = if let Some(pid) = opts.server_pid {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        rss_kib(pid)
+    } else {
+        None
+    };
+
+    // Release.
+    let half = "x".repeat(opts.body_bytes / 2);
+    let period = Duration::from_secs_f64(1.0 / opts.rate);
+    let mut tick = tokio::time::interval(period);
+    let release_start = Instant::now();
+    for k in 0..opts.injects {
+        tick.tick().await;
+        api.post(
+            &format!("/api/v1/drills/{drill_id}/injects"),
+            json!({
+                "key": format!("load-{k}"),
+                "audience": "all",
+                "channel": "soc_alert",
+                "title": {"vi": format!("Cảnh báo tải {k}"), "en": format!("Load alert {k}")},
+                "body": {"vi": half, "en": half},
+            }),
+        )
+        .await?;
+    }
+    let release_seconds = release_start.elapsed().as_secs_f64();
+    let expected = connected * opts.injects;
+    let deadline = Instant::now() + opts.drain;
+    while received.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.cancel();
+
+    let mut report = Report {
+        drill_id,
+        connections: opts.connections,
+        connected,
+        connect_failures,
+        connect_total_ms: connect_total.as_secs_f64() * 1000.0,
+        injects: opts.injects,
+        release_seconds,
+        expected_deliveries: expected,
+        server_rss_before_kib: rss_before,
+        server_rss_connected_kib: rss_connected,
+        server_rss_per_connection_bytes: match (rss_before, rss_connected) {
+            (Some(b), Some(a)) if connected > 0 => {
+                Some(a.saturating_sub(b) * 1024 / connected as u64)
+            }
+            _ => None,
+        },
+        ..Report::default()
+    };
+    let mut latencies = Vec::with_capacity(expected);
+    let mut connects = Vec::with_capacity(connected);
+    let mut last_per_inject: HashMap<String, i64> = HashMap::new();
+    for task in tasks {
+        let Some(log) = task.await.context("a socket task panicked")? else {
+            continue;
+        };
+        connects.push(log.connect_micros);
+        report.duplicated += log.duplicated;
+        report.reordered += log.reordered;
+        report.resyncs += usize::from(log.resync);
+        report.closed_early += usize::from(log.closed_early);
+        report.lost += opts.injects.saturating_sub(log.injects.len());
+        report.deliveries += log.injects.len();
+        for (_, id, micros) in log.injects {
+            latencies.push(micros);
+            let e = last_per_inject.entry(id).or_insert(micros);
+            *e = (*e).max(micros);
+        }
+    }
+    report.latency = Summary::of(latencies);
+    report.connect = Summary::of(connects);
+    report.fanout = Summary::of(last_per_inject.into_values().collect());
+    Ok(report)
+}
