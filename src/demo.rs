@@ -1,6 +1,8 @@
 //! Demo data for `cyberdrill serve --demo`: a ministry with two units, a province,
 //! users for every role, systems of every level, teams and playbooks (one of them
-//! stale), so that a newcomer sees a populated UI at once. Seeding is idempotent.
+//! stale), and a planned drill on the shipped ransomware scenario with a blue and a red
+//! team that the demo users belong to, so that a newcomer sees a populated UI and can
+//! open every drill console at once. Seeding is idempotent.
 
 use std::io::Write;
 
@@ -8,6 +10,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password;
+use crate::domain::drill::DrillKind;
 use crate::domain::registry::{
     Certificate, Contact, Dossier, MemberDraft, PlaybookDraft, PlaybookStep, SystemDraft, TeamDraft,
 };
@@ -39,6 +42,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<()> {
         ("btc", "controller — ban tổ chức (Bộ Demo)"),
         ("bgk", "evaluator — ban giám khảo (Bộ Demo)"),
         ("ungcuu", "responder — đội ứng cứu (Trung tâm CNTT)"),
+        ("doido", "responder — đội tấn công (đội đỏ) của diễn tập"),
         (
             "tinh",
             "controller — UBND tỉnh Demo (sees only its province)",
@@ -95,15 +99,17 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
     .await?;
 
     let hash = password::hash_blocking(DEMO_PASSWORD)?;
+    let mut user_ids = std::collections::HashMap::new();
     for (username, full_name, role, org) in [
         ("admin", "Quản trị hệ thống", Role::Admin, root.id),
         ("btc", "Nguyễn Văn Tổ Chức", Role::Controller, ministry.id),
         ("bgk", "Trần Thị Giám Khảo", Role::Evaluator, ministry.id),
         ("ungcuu", "Lê Minh Ứng Cứu", Role::Responder, it_centre.id),
+        ("doido", "Trịnh Tấn Công", Role::Responder, ministry.id),
         ("quansat", "Phạm Quan Sát", Role::Observer, ministry.id),
         ("tinh", "Hoàng Văn Tỉnh", Role::Controller, province.id),
     ] {
-        store::users::create(
+        let user = store::users::create(
             db,
             NewUser {
                 username,
@@ -114,6 +120,8 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             },
         )
         .await?;
+        // Team members with an account: the drill consoles know them by it.
+        user_ids.insert(full_name, user.id);
     }
 
     let all = Scope::All;
@@ -447,7 +455,7 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             &MemberDraft {
                 full_name: name.into(),
                 title: "Chuyên viên".into(),
-                user_id: None,
+                user_id: user_ids.get(name).copied(),
                 employment,
                 field_of_study: Some(FieldOfStudy::Infosec),
                 degree_level: Some(DegreeLevel::Bachelor),
@@ -488,7 +496,7 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
             &MemberDraft {
                 full_name: name.into(),
                 title: "Chuyên gia kiểm thử".into(),
-                user_id: None,
+                user_id: user_ids.get(name).copied(),
                 employment: Employment::Outsourced,
                 field_of_study: Some(FieldOfStudy::Infosec),
                 degree_level: Some(DegreeLevel::Bachelor),
@@ -538,6 +546,39 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
                 certificates: vec![cert("Quản trị ATTT", "NCSC", Some(days_ago(-300)))],
             },
             today,
+        )
+        .await?;
+    }
+
+    // A planned drill of the IT centre (so that its responders see it; the ministry's
+    // committee and judges see their units' drills), on the shipped ransomware
+    // scenario when the library has it.
+    let shipped = store::scenarios::list(
+        db,
+        &all,
+        &store::scenarios::ScenarioFilter {
+            q: Some("ransomware-public-service-portal".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    if let Some(found) = shipped.first() {
+        let loaded = store::scenarios::get(db, &all, found.id).await?;
+        store::drills::create(
+            db,
+            store::drills::NewDrill {
+                org_id: it_centre.id,
+                scenario_id: loaded.summary.id,
+                scenario_version: loaded.version.version,
+                scenario: &loaded.scenario,
+                title: "Diễn tập ứng cứu sự cố mã độc tống tiền Cổng dịch vụ công".into(),
+                kind: DrillKind::Functional,
+                speed: 1.0,
+                system_ids: vec![portal.id, data_centre.id],
+                teams: vec![(blue.id, Side::Blue), (red.id, Side::Red)],
+                created_by: user_ids.get("Nguyễn Văn Tổ Chức").copied(),
+            },
+            Utc::now(),
         )
         .await?;
     }

@@ -87,6 +87,19 @@ pub struct LiveHub {
     max_sockets_per_user: usize,
     channels: Channels,
     sockets: Arc<Mutex<HashMap<Uuid, usize>>>,
+    presence: Presence,
+}
+
+/// Open sockets per drill and user, with the team the user joined as (`None` for
+/// staff and for responders outside the drill's teams).
+type Presence = Arc<Mutex<HashMap<Uuid, HashMap<Uuid, Online>>>>;
+
+/// One user's open sockets to one drill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Online {
+    pub user_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub sockets: usize,
 }
 
 /// Poisoning only means another thread panicked while holding the lock; the maps
@@ -111,6 +124,7 @@ impl LiveHub {
             max_sockets_per_user: MAX_SOCKETS_PER_USER,
             channels: Arc::new(Mutex::new(HashMap::new())),
             sockets: Arc::new(Mutex::new(HashMap::new())),
+            presence: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -201,6 +215,38 @@ impl LiveHub {
         })
     }
 
+    /// Counts an open socket of `user_id` (of `team_id`, if any) to `drill_id` until the
+    /// guard drops: the controllers' "who is online". Only this process's sockets
+    /// are counted; with several servers each answers for its own.
+    pub fn enter(&self, drill_id: Uuid, user_id: Uuid, team_id: Option<Uuid>) -> PresenceGuard {
+        let mut presence = lock(&self.presence);
+        presence
+            .entry(drill_id)
+            .or_default()
+            .entry(user_id)
+            .or_insert(Online {
+                user_id,
+                team_id,
+                sockets: 0,
+            })
+            .sockets += 1;
+        PresenceGuard {
+            drill_id,
+            user_id,
+            presence: self.presence.clone(),
+        }
+    }
+
+    /// Who has a live socket open to `drill_id` now, by user.
+    pub fn online(&self, drill_id: Uuid) -> Vec<Online> {
+        let mut online: Vec<Online> = lock(&self.presence)
+            .get(&drill_id)
+            .map(|users| users.values().copied().collect())
+            .unwrap_or_default();
+        online.sort_by_key(|o| (o.team_id, o.user_id));
+        online
+    }
+
     /// Drills with a running publisher (for tests and diagnostics).
     pub fn active_drills(&self) -> usize {
         lock(&self.channels).len()
@@ -221,6 +267,31 @@ impl Drop for SocketGuard {
             if *n == 0 {
                 sockets.remove(&self.user_id);
             }
+        }
+    }
+}
+
+/// Removes one socket from the drill's presence when the socket ends.
+pub struct PresenceGuard {
+    drill_id: Uuid,
+    user_id: Uuid,
+    presence: Presence,
+}
+
+impl Drop for PresenceGuard {
+    fn drop(&mut self) {
+        let mut presence = lock(&self.presence);
+        let Some(users) = presence.get_mut(&self.drill_id) else {
+            return;
+        };
+        if let Some(online) = users.get_mut(&self.user_id) {
+            online.sockets = online.sockets.saturating_sub(1);
+            if online.sockets == 0 {
+                users.remove(&self.user_id);
+            }
+        }
+        if users.is_empty() {
+            presence.remove(&self.drill_id);
         }
     }
 }

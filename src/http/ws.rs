@@ -39,7 +39,7 @@ use uuid::Uuid;
 use crate::auth::{CurrentUser, Via};
 use crate::domain::drill::Visibility;
 use crate::domain::{Role, Side};
-use crate::drill::hub::{LiveEvent, PAGE, SocketGuard, event_frame};
+use crate::drill::hub::{LiveEvent, PAGE, PresenceGuard, SocketGuard, event_frame};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -173,7 +173,13 @@ pub async fn live_drill(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| tracker.track_future(conn.run(socket, guard)))
+        .on_upgrade(move |socket| {
+            let presence = conn
+                .state
+                .hub
+                .enter(conn.drill_id, conn.you.user_id, conn.you.team_id);
+            tracker.track_future(conn.run(socket, guard, presence))
+        })
         .into_response())
 }
 
@@ -201,7 +207,7 @@ fn error_frame(code: &str, message: &str) -> String {
 }
 
 impl Connection {
-    async fn run(self, socket: WebSocket, _guard: SocketGuard) {
+    async fn run(self, socket: WebSocket, _guard: SocketGuard, _presence: PresenceGuard) {
         // Subscribe before anything is read, so that nothing committed from now on
         // can fall between the replay and the live stream.
         let live = self.state.hub.subscribe(self.drill_id, self.head_seq);

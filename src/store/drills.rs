@@ -208,6 +208,16 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: Uuid) -> Result<D
     hydrate(db, row).await
 }
 
+/// The drill clock of a drill the caller already resolved in scope (the consoles
+/// show drill time).
+pub async fn clock(db: &impl ConnectionTrait, id: Uuid) -> Result<DrillClock, StoreError> {
+    let row = drill::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(clock_of(&row))
+}
+
 /// Any drill, without scoping (the command line and the scheduler).
 pub async fn get_unscoped(db: &impl ConnectionTrait, id: Uuid) -> Result<Drill, StoreError> {
     get(db, &Scope::All, id).await

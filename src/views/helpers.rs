@@ -21,6 +21,7 @@ pub fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("join", Box::new(join));
     registry.register_helper("contains", Box::new(Contains));
     registry.register_helper("concat", Box::new(Concat));
+    registry.register_helper("words", Box::new(Words));
 }
 
 fn lang_of(ctx: &Context) -> Lang {
@@ -163,6 +164,29 @@ impl HelperDef for Contains {
             _ => false,
         };
         Ok(ScopedJson::Derived(Value::Bool(found)))
+    }
+}
+
+/// `(words "block_ip isolate patch")`: a list of codes written in a template, for the
+/// options of a fixed choice (`{{#each (words …)}}`).
+struct Words;
+
+impl HelperDef for Words {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, handlebars::RenderError> {
+        let list = h
+            .param(0)
+            .map(|p| text_of(p.value()))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|w| Value::String(w.to_owned()))
+            .collect();
+        Ok(ScopedJson::Derived(Value::Array(list)))
     }
 }
 

@@ -22,9 +22,9 @@ use crate::helpers::{PASSWORD, TestApp, TestUser};
 // ---------------------------------------------------------------- a small browser
 
 /// A browser: keeps cookies, does not follow redirects (so tests see the 303s).
-struct Browser {
-    client: reqwest::Client,
-    base: String,
+pub(crate) struct Browser {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
 }
 
 impl Browser {
@@ -41,7 +41,7 @@ impl Browser {
     }
 
     /// Signs in through the login form, as a person would.
-    async fn signed_in(app: &TestApp, user: &TestUser) -> Browser {
+    pub(crate) async fn signed_in(app: &TestApp, user: &TestUser) -> Browser {
         let browser = Browser::new(app);
         let (status, page) = browser.get("/login").await;
         assert_eq!(status, StatusCode::OK);
@@ -62,7 +62,7 @@ impl Browser {
         browser
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
@@ -1200,6 +1200,7 @@ fn samples() -> BTreeMap<&'static str, Value> {
         .unwrap(),
     );
     s.extend(crate::scenarios::page_samples());
+    s.extend(crate::consoles::page_samples());
     s
 }
 

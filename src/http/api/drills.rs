@@ -54,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_ack))
         .routes(routes!(list_events))
         .routes(routes!(verify_drill))
+        .routes(routes!(get_presence))
 }
 
 fn require_controller(me: &CurrentUser) -> AppResult<()> {
@@ -601,4 +602,74 @@ pub async fn verify_drill(
 ) -> AppResult<Json<Verification>> {
     drills::get(&state.db, &me.scope, id).await?;
     Ok(Json(drill_log::verify_drill(&state.db, id).await?))
+}
+
+// ---------------------------------------------------------------- presence
+
+/// One user with a live socket open to the drill.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnlineUser {
+    pub user_id: Uuid,
+    pub username: String,
+    pub full_name: String,
+    /// The drill team they joined as; `null` for staff.
+    pub team_id: Option<Uuid>,
+    pub sockets: usize,
+}
+
+/// Who is online now, per drill team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Presence {
+    pub users: Vec<OnlineUser>,
+    /// Per drill team (every team of the drill, zero when nobody is online).
+    pub teams: Vec<TeamPresence>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamPresence {
+    pub team_id: Uuid,
+    pub side: Side,
+    pub online: usize,
+}
+
+/// Who has the drill's live channel open now (controllers, evaluators, observers).
+/// Counted by the server that answers: with several servers behind a load balancer,
+/// each knows only its own sockets.
+#[utoipa::path(get, path = "/api/v1/drills/{id}/presence", tag = "drills", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Presence), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn get_presence(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<Presence>> {
+    let drill = drills::get(&state.db, &me.scope, id).await?;
+    if me.role() == Role::Responder {
+        return Err(AppError::Forbidden);
+    }
+    let mut users = Vec::new();
+    for online in state.hub.online(id) {
+        // A user deleted while connected simply drops out of the list.
+        if let Some(user) = store::users::get(&state.db, online.user_id).await? {
+            users.push(OnlineUser {
+                user_id: user.id,
+                username: user.username,
+                full_name: user.full_name,
+                team_id: online.team_id,
+                sockets: online.sockets,
+            });
+        }
+    }
+    let teams = drill
+        .teams
+        .iter()
+        .map(|t| TeamPresence {
+            team_id: t.team_id,
+            side: t.side,
+            online: users
+                .iter()
+                .filter(|u| u.team_id == Some(t.team_id))
+                .count(),
+        })
+        .collect();
+    Ok(Json(Presence { users, teams }))
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod common;
+pub mod drills;
 pub mod form;
 pub mod home;
 pub mod orgs;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(teams::router())
         .merge(playbooks::router())
         .merge(scenarios::router())
+        .merge(drills::router())
         .merge(orgs::router())
 }
 
