@@ -104,6 +104,8 @@ impl Driver {
                     "--disable-dev-shm-usage",
                     "--no-first-run",
                     "--disable-extensions",
+                    "--disable-crash-reporter",
+                    "--disable-breakpad",
                     "--lang=vi-VN",
                     format!("--window-size={},{}", DESKTOP.0, DESKTOP.1),
                     format!("--user-data-dir={}", profile.display()),
@@ -128,7 +130,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         // The whole group: chromedriver and the browsers it started.
         let _ = Command::new("kill")
-            .arg("-KILL")
+            .args(["-s", "KILL", "--"])
             .arg(format!("-{}", self.child.id()))
             .status();
         let _ = self.child.kill();

@@ -258,6 +258,7 @@ js-ev-containment_recorded = Containment recorded
 js-ev-red_action_recorded = Attack action logged
 js-ev-red_finding_recorded = Finding submitted
 js-ev-report_submitted = Incident report submitted
+js-ev-evidence_uploaded = Evidence uploaded
 js-ev-evaluation_recorded = Verdict recorded
 js-ev-score_updated = Scores updated
 js-state-pending = Pending

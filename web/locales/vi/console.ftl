@@ -258,6 +258,7 @@ js-ev-containment_recorded = Biện pháp ngăn chặn
 js-ev-red_action_recorded = Hành động tấn công
 js-ev-red_finding_recorded = Lỗ hổng được báo
 js-ev-report_submitted = Báo cáo sự cố
+js-ev-evidence_uploaded = Tải lên bằng chứng
 js-ev-evaluation_recorded = Ban giám khảo chấm
 js-ev-score_updated = Cập nhật điểm
 js-state-pending = Chờ phát

@@ -81,8 +81,10 @@ export function duration(seconds) {
 }
 
 // The server's clock as seen from here: the page says what time it was when it was
-// rendered; the difference corrects a wrong client clock for countdowns.
-const skewMs = new Date(boot.server_now).getTime() - Date.now();
+// rendered. A difference of a few seconds is the page's own loading time, not a
+// wrong clock, so only a larger one corrects the countdowns.
+const measuredSkew = new Date(boot.server_now).getTime() - Date.now();
+const skewMs = Math.abs(measuredSkew) > 5000 ? measuredSkew : 0;
 export function serverNow() {
   return Date.now() + skewMs;
 }
@@ -103,7 +105,7 @@ export class DrillClock {
 
   elapsedMs() {
     if (this.status !== 'running') return this.baseElapsed;
-    return this.baseElapsed + (serverNow() - this.baseAt) * this.speed;
+    return Math.max(0, this.baseElapsed + (serverNow() - this.baseAt) * this.speed);
   }
 
   /** A lifecycle event: `drill_started`, `drill_paused`, `drill_resumed`, `drill_ended`. */

@@ -260,6 +260,9 @@ function describe(event) {
   if (event.kind === 'evaluation_recorded') {
     return { team: teamName(d.team_id), text: verdictText(d) };
   }
+  if (event.kind === 'evidence_uploaded') {
+    return { team: teamName(d.team_id), text: [d.filename, d.content_type].filter(Boolean).join(' · ') };
+  }
   return { text: '' };
 }
 
