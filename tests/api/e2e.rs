@@ -402,6 +402,8 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
         .await
         .unwrap();
     text_appears(&responder_a, &format!("{form} .form-status"), "Đã gửi").await;
+    // The team's submissions list it, awaiting the judges.
+    visible(&responder_a, "#tab-mine").await.click().await.unwrap();
     text_appears(&responder_a, "[data-ref=mine] li", "Thư lừa đảo").await;
 
     // The controller's console shows the detection as it happens.
