@@ -33,7 +33,7 @@
 //!
 //! Statistics: mean; median (the mean of the two middle values of an even set);
 //! 90th percentile by nearest rank (the ⌈0.9·n⌉-th smallest value). Durations are
-//! whole milliseconds; the statistics are rounded to the millisecond and given in
+//! whole milliseconds (truncated); the statistics are rounded to the millisecond and given in
 //! seconds.
 
 use std::collections::BTreeMap;
@@ -820,8 +820,8 @@ mod tests {
         assert_eq!(a.mean_time_to_detect_s, Some(150.25));
         assert_eq!(a.median_time_to_detect_s, Some(150.25));
         assert_eq!(a.p90_time_to_detect_s, Some(210.0));
-        // Acknowledged once (the first ack counts): 12.345678 s → 12.346 s.
-        assert_eq!(a.mean_time_to_acknowledge_s, Some(12.346));
+        // Acknowledged once (the first ack counts): 12.345678 s → 12 345 whole ms.
+        assert_eq!(a.mean_time_to_acknowledge_s, Some(12.345));
         assert_eq!(
             (a.acknowledged, a.unacknowledged),
             (1, 0),

@@ -419,8 +419,8 @@ mod tests {
         );
         assert_eq!(
             check_claim("page.html", Some("text/html"), html).unwrap(),
-            "application/octet-stream",
-            "not claiming to be an image: kept, served as a download"
+            "text/html",
+            "not claiming to be an image: kept (and served as a download)"
         );
     }
 
