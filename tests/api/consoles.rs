@@ -168,18 +168,14 @@ async fn a_console_of_another_role_is_refused() {
         (&d.controller, "evaluate", StatusCode::OK),
     ] {
         let browser = Browser::signed_in(&d.app, user).await;
-        let (status, _) = browser
-            .get(&format!("/drills/{}/{console}", d.drill))
-            .await;
+        let (status, _) = browser.get(&format!("/drills/{}/{console}", d.drill)).await;
         assert_eq!(status, expected, "{} → {console}", user.username);
     }
     // A drill of another organisation does not exist for this user.
     let other = d.app.org("bo-khac", None).await;
     let stranger = d.app.user("nguoi-la", Role::Controller, other).await;
     let browser = Browser::signed_in(&d.app, &stranger).await;
-    let (status, _) = browser
-        .get(&format!("/drills/{}/control", d.drill))
-        .await;
+    let (status, _) = browser.get(&format!("/drills/{}/control", d.drill)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -188,9 +184,7 @@ async fn a_console_page_hands_its_script_the_drill_the_user_and_translated_strin
  {
     let d = console_drill("<script>alert('x')</script> Diễn tập", INJECTS).await;
     let browser = Browser::signed_in(&d.app, &d.blue_responder).await;
-    let (status, page) = browser
-        .get(&format!("/drills/{}/respond", d.drill))
-        .await;
+    let (status, page) = browser.get(&format!("/drills/{}/respond", d.drill)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         !page.contains("<script>alert"),
@@ -199,7 +193,10 @@ async fn a_console_page_hands_its_script_the_drill_the_user_and_translated_strin
     assert!(page.contains(r#"<script type="module" src="/static/js/respond.js">"#));
     let boot = boot_of(&page);
     assert_eq!(boot["drill"]["id"], d.drill.as_str());
-    assert_eq!(boot["drill"]["title"], "<script>alert('x')</script> Diễn tập");
+    assert_eq!(
+        boot["drill"]["title"],
+        "<script>alert('x')</script> Diễn tập"
+    );
     assert_eq!(boot["me"]["team_id"], d.blue.as_str());
     assert_eq!(boot["me"]["side"], "blue");
     assert_eq!(boot["lang"], "vi");
@@ -256,7 +253,9 @@ async fn the_controllers_see_who_is_online_per_team_and_responders_may_not_ask()
         let mut req = url.as_str().into_client_request().unwrap();
         req.headers_mut().insert(
             "authorization",
-            format!("Bearer {}", d.blue_responder.token).parse().unwrap(),
+            format!("Bearer {}", d.blue_responder.token)
+                .parse()
+                .unwrap(),
         );
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
         // The hello proves the socket is registered.

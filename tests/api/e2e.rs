@@ -256,7 +256,10 @@ async fn setup() -> Setup {
         &app,
         org,
         "e2e",
-        &[("phishing-alert", Some(0), "blue"), ("later", Some(36000), "all")],
+        &[
+            ("phishing-alert", Some(0), "blue"),
+            ("later", Some(36000), "all"),
+        ],
     )
     .await;
     let system = app.system(&controller, "Cổng dịch vụ công", 3).await;
@@ -304,7 +307,9 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
             std::env::var_os("CI").is_none(),
             "chromedriver is not installed: .ci/run installs Debian's chromium and chromium-driver"
         );
-        eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "skipped: chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
         return;
     };
     let s = setup().await;
@@ -339,8 +344,19 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
         .unwrap();
     for r in [&responder_a, &responder_b] {
         let inject = text_appears(r, ".feed li.inject.unread", "Cảnh báo phishing-alert").await;
-        assert!(inject.text().await.unwrap().contains("Nội dung phishing-alert"));
-        until(r, "the same page, not reloaded", "return window.__notReloaded === true;").await;
+        assert!(
+            inject
+                .text()
+                .await
+                .unwrap()
+                .contains("Nội dung phishing-alert")
+        );
+        until(
+            r,
+            "the same page, not reloaded",
+            "return window.__notReloaded === true;",
+        )
+        .await;
     }
     screenshot(&controller, "console-control").await;
 
@@ -354,10 +370,7 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
     text_appears(&controller, ".stream-item.ev-ack_recorded", "Đội ứng cứu A").await;
 
     // …and reports a detection linked to the inject, with a screenshot attached.
-    let evidence = tempfile::Builder::new()
-        .suffix(".png")
-        .tempfile()
-        .unwrap();
+    let evidence = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
     std::fs::write(evidence.path(), tiny_png()).unwrap();
     let inject_id: String = responder_a
         .execute(
@@ -403,7 +416,11 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
         .unwrap();
     text_appears(&responder_a, &format!("{form} .form-status"), "Đã gửi").await;
     // The team's submissions list it, awaiting the judges.
-    visible(&responder_a, "#tab-mine").await.click().await.unwrap();
+    visible(&responder_a, "#tab-mine")
+        .await
+        .click()
+        .await
+        .unwrap();
     text_appears(&responder_a, "[data-ref=mine] li", "Thư lừa đảo").await;
 
     // The controller's console shows the detection as it happens.
@@ -427,14 +444,18 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
     // An evaluator links the detection to the inject.
     let evaluator = driver.browser("evaluator").await;
     sign_in(&evaluator, &s.app, &s.evaluator, &console("evaluate")).await;
-    text_appears(&evaluator, ".queue-item", "Thư lừa đảo có tệp đính kèm độc hại")
-        .await
-        .find(Locator::Css("button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    text_appears(
+        &evaluator,
+        ".queue-item",
+        "Thư lừa đảo có tệp đính kèm độc hại",
+    )
+    .await
+    .find(Locator::Css("button"))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     visible(&evaluator, ".verdict-form select[name=link]")
         .await
         .select_by_value(&format!("inject:{inject_id}"))
@@ -468,10 +489,7 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
         .iter()
         .find(|t| t["team_id"] == s.team_a.as_str())
         .unwrap_or_else(|| panic!("team A is not in {card}"));
-    assert!(
-        team_a["mean_time_to_detect_s"].as_f64().is_some(),
-        "{card}"
-    );
+    assert!(team_a["mean_time_to_detect_s"].as_f64().is_some(), "{card}");
     until(
         &controller,
         "team A's time to detect on the scorecard",

@@ -113,10 +113,7 @@ pub struct DrillsVm {
     pub rows: Vec<DrillRowVm>,
 }
 
-async fn list_drills(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-) -> Result<Response, PageError> {
+async fn list_drills(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
     let me = ctx.require_user()?;
     // Every drill in scope, newest plans first; an organisation runs a handful a year.
     let mut drills = Vec::new();
@@ -306,12 +303,8 @@ async fn console_vm(
     let elapsed_ms = store::drills::clock(&state.db, drill.id)
         .await?
         .elapsed_ms(now);
-    let team_name = team.and_then(|(tid, _)| {
-        teams
-            .iter()
-            .find(|t| t.id == tid)
-            .map(|t| t.name.clone())
-    });
+    let team_name =
+        team.and_then(|(tid, _)| teams.iter().find(|t| t.id == tid).map(|t| t.name.clone()));
     let side = team.map(|t| t.1);
     let others = Console::ALL
         .into_iter()
