@@ -5,7 +5,8 @@
 //! session of their own, see the inject arrive without reloading; one acknowledges it
 //! and reports a detection with a screenshot attached; the controller's console shows
 //! the detection live; an evaluator links it to the inject; and the controller's
-//! scorecard shows that team's time to detect.
+//! scorecard shows that team's time to detect. Then the red team logs an attack
+//! action, which the controller sees and the blue teams never do.
 //!
 //! Without `chromedriver` the test is skipped with a message, except under CI
 //! (`CI` set), where a missing browser is a failure. With `CYBERDRILL_SCREENSHOTS=DIR`
@@ -118,10 +119,7 @@ impl Driver {
             .connect(&self.url)
             .await
             .expect("a browser session");
-        client
-            .set_window_size(DESKTOP.0, DESKTOP.1)
-            .await
-            .expect("window size");
+        viewport(&client, DESKTOP).await;
         client
     }
 }
@@ -135,6 +133,27 @@ impl Drop for Driver {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Sizes the window so that the page itself (the viewport) is `width`×`height`.
+async fn viewport(c: &Client, (width, height): (u32, u32)) {
+    c.set_window_size(width, height).await.expect("window size");
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .expect("viewport size");
+    let (w, h) = (
+        inner[0].as_u64().unwrap_or(width.into()),
+        inner[1].as_u64().unwrap_or(height.into()),
+    );
+    let extra =
+        |want: u32, got: u64| u32::try_from(u64::from(want).saturating_sub(got)).unwrap_or(0);
+    let (dw, dh) = (extra(width, w), extra(height, h));
+    if dw > 0 || dh > 0 {
+        c.set_window_size(width + dw, height + dh)
+            .await
+            .expect("window size");
     }
 }
 
@@ -242,6 +261,7 @@ struct Setup {
     evaluator: TestUser,
     responder_a: TestUser,
     responder_b: TestUser,
+    red_responder: TestUser,
     team_a: String,
     drill: String,
 }
@@ -265,9 +285,23 @@ async fn setup() -> Setup {
     let system = app.system(&controller, "Cổng dịch vụ công", 3).await;
     let team_a = app.team(&controller, "Đội ứng cứu A").await;
     let team_b = app.team(&controller, "Đội ứng cứu B").await;
+    let (status, red) = app
+        .post(
+            &controller,
+            "/api/v1/teams",
+            json!({"name": "Đội tấn công", "side": "red"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{red}");
+    let team_red = red["id"].as_str().unwrap().to_owned();
     let responder_a = app.user("ungcuu-a", Role::Responder, org).await;
     let responder_b = app.user("ungcuu-b", Role::Responder, org).await;
-    for (team, user) in [(&team_a, &responder_a), (&team_b, &responder_b)] {
+    let red_responder = app.user("doido", Role::Responder, org).await;
+    for (team, user) in [
+        (&team_a, &responder_a),
+        (&team_b, &responder_b),
+        (&team_red, &red_responder),
+    ] {
         app.member(
             &controller,
             team,
@@ -284,7 +318,11 @@ async fn setup() -> Setup {
                 "title": "Diễn tập ứng cứu sự cố mã độc tống tiền",
                 "kind": "functional",
                 "system_ids": [system],
-                "teams": [{"team_id": team_a, "side": "blue"}, {"team_id": team_b, "side": "blue"}],
+                "teams": [
+                    {"team_id": team_a, "side": "blue"},
+                    {"team_id": team_b, "side": "blue"},
+                    {"team_id": team_red, "side": "red"},
+                ],
             }),
         )
         .await;
@@ -296,6 +334,7 @@ async fn setup() -> Setup {
         evaluator,
         responder_a,
         responder_b,
+        red_responder,
         team_a,
     }
 }
@@ -501,13 +540,54 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
     .await;
     screenshot(&controller, "console-control-scorecard").await;
 
+    // The red team logs an attack action; the controller sees it, the blue teams never do.
+    let red = driver.browser("red").await;
+    sign_in(&red, &s.app, &s.red_responder, &console("red")).await;
+    let form = "form[data-form=red_action]";
+    visible(&red, &format!("{form} input[name=technique]"))
+        .await
+        .send_keys("T1190")
+        .await
+        .unwrap();
+    visible(&red, &format!("{form} input[name=title]"))
+        .await
+        .send_keys("Khai thác lỗi tải tệp của Cổng dịch vụ công")
+        .await
+        .unwrap();
+    visible(&red, &format!("{form} textarea[name=description]"))
+        .await
+        .send_keys("Tải webshell qua chức năng đính kèm hồ sơ.")
+        .await
+        .unwrap();
+    screenshot(&red, "console-red").await;
+    visible(&red, &format!("{form} button[type=submit]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    text_appears(&red, &format!("{form} .form-status"), "Đã gửi").await;
+    text_appears(
+        &controller,
+        ".stream-item.ev-red_action_recorded",
+        "Khai thác lỗi tải tệp",
+    )
+    .await;
+    let blue_sees: Value = responder_a
+        .execute(
+            "return document.body.innerText.includes('Khai thác lỗi tải tệp');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(blue_sees, Value::Bool(false));
+
     // The phone-width view of the responder console.
-    responder_a.set_window_size(PHONE.0, PHONE.1).await.unwrap();
+    viewport(&responder_a, PHONE).await;
     responder_a.refresh().await.unwrap();
     visible(&responder_a, ".feed li.inject").await;
     screenshot(&responder_a, "console-respond-phone").await;
 
-    for c in [controller, responder_a, responder_b, evaluator] {
+    for c in [controller, responder_a, responder_b, evaluator, red] {
         c.close().await.unwrap();
     }
     drop(driver);

@@ -136,7 +136,7 @@ async fn list_drills(State(state): State<AppState>, ctx: PageCtx) -> Result<Resp
             None => break,
         }
     }
-    drills.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    drills.sort_by_key(|d| std::cmp::Reverse(d.created_at));
     let rows = drills
         .into_iter()
         .map(|d| DrillRowVm {
