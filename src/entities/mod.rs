@@ -4,8 +4,10 @@
 pub mod api_token;
 pub mod drill;
 pub mod drill_event;
+pub mod drill_evidence;
 pub mod drill_inject;
 pub mod drill_lease;
+pub mod drill_record;
 pub mod drill_system;
 pub mod drill_team;
 pub mod org;

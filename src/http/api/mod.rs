@@ -4,8 +4,10 @@
 
 pub mod auth;
 pub mod drills;
+pub mod evidence;
 pub mod orgs;
 pub mod playbooks;
+pub mod records;
 pub mod scenarios;
 pub mod systems;
 pub mod teams;
@@ -52,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(teams::router())
         .merge(playbooks::router())
         .merge(drills::router())
+        .merge(records::router())
+        .merge(evidence::router())
         .merge(crate::http::ws::router())
         .merge(scenarios::router())
 }
