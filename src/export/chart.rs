@@ -327,8 +327,8 @@ fn nice_max(v: f64) -> f64 {
 /// An axis maximum for durations whose quarters read well (1 min, 15 min, 1 h…).
 fn nice_duration_max(seconds: f64) -> f64 {
     const STEPS: [f64; 12] = [
-        60.0, 240.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14_400.0, 28_800.0, 43_200.0,
-        86_400.0, 172_800.0,
+        60.0, 240.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14_400.0, 28_800.0, 43_200.0, 86_400.0,
+        172_800.0,
     ];
     STEPS
         .into_iter()
@@ -495,7 +495,12 @@ impl Timeline {
         for (i, row) in self.rows.iter().enumerate() {
             let y = top + i as f32 * row_h;
             let mid = y + row_h / 2.0;
-            marks.push(text(LABEL_W - 6.0, mid + 3.0, clip(&row.label, 30), Anchor::End));
+            marks.push(text(
+                LABEL_W - 6.0,
+                mid + 3.0,
+                clip(&row.label, 30),
+                Anchor::End,
+            ));
             let x0 = to_x(row.released_s);
             match row.detected_after_s {
                 Some(after) => {
@@ -507,7 +512,12 @@ impl Timeline {
                         h: 6.0,
                         fill: PALETTE[0],
                     });
-                    marks.push(muted(x1 + 4.0, mid + 3.0, fmt_duration(after), Anchor::Start));
+                    marks.push(muted(
+                        x1 + 4.0,
+                        mid + 3.0,
+                        fmt_duration(after),
+                        Anchor::Start,
+                    ));
                     described.push(format!(
                         "{}: +{} → {}",
                         row.label,

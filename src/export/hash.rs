@@ -74,7 +74,8 @@ mod tests {
 
     #[test]
     fn keys_are_sorted_at_every_depth_and_nothing_else_moves() {
-        let v = json!({"b": 1, "a": {"z": [3, {"y": true, "x": null}], "m": "Đội ứng cứu"}, "c": 72.5});
+        let v =
+            json!({"b": 1, "a": {"z": [3, {"y": true, "x": null}], "m": "Đội ứng cứu"}, "c": 72.5});
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"m":"Đội ứng cứu","z":[3,{"x":null,"y":true}]},"b":1,"c":72.5}"#

@@ -11,7 +11,6 @@
 //! The layout is computed first into per-page lists of drawing operations; pages are
 //! drawn at the end, when the page count for "Trang N/M" is known.
 
-
 use anyhow::anyhow;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use krilla::Document;
@@ -440,8 +439,8 @@ impl Report {
         );
         let count = self.pages.len();
         for (index, ops) in self.pages.iter().enumerate() {
-            let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
-                .ok_or_else(|| anyhow!("page size"))?;
+            let settings =
+                PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| anyhow!("page size"))?;
             let mut page = document.start_page_with(settings);
             let mut surface = page.surface();
             let pen = Pen {
@@ -630,7 +629,8 @@ mod tests {
     #[test]
     fn wrapping_keeps_every_word_and_respects_the_width() {
         let m = Metrics::load().unwrap();
-        let text = "Cổng dịch vụ công quốc gia bị tấn công từ chối dịch vụ phân tán trong giờ cao điểm";
+        let text =
+            "Cổng dịch vụ công quốc gia bị tấn công từ chối dịch vụ phân tán trong giờ cao điểm";
         let lines = m.wrap(text, BODY, false, 120.0);
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| m.width(l, BODY, false) <= 120.0));

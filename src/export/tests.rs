@@ -26,7 +26,12 @@ pub(crate) fn sample_framework() -> FrameworkRef {
         version: "1".into(),
         name: "Khung năng lực đội ứng cứu (đề xuất) / Response-team framework (proposal)".into(),
         dimensions: vec![
-            dim("D1", "Tổ chức và quản trị", "Organisation & governance", 0.10),
+            dim(
+                "D1",
+                "Tổ chức và quản trị",
+                "Organisation & governance",
+                0.10,
+            ),
             dim("D2", "Con người", "People", 0.15),
             dim("D3", "Công cụ", "Tools", 0.10),
             dim("D4", "Quy trình và tuân thủ", "Process & compliance", 0.20),
@@ -173,22 +178,39 @@ fn xlsx_reads_back_with_every_value_intact() {
 
     let summary = book.worksheet_range(&names[0]).unwrap();
     let cell = |r: u32, c: u32| summary.get_value((r, c)).cloned().unwrap_or(Data::Empty);
-    assert_eq!(cell(2, 1), Data::String("Bộ Thông tin và Truyền thông".into()));
+    assert_eq!(
+        cell(2, 1),
+        Data::String("Bộ Thông tin và Truyền thông".into())
+    );
     assert_eq!(cell(4, 1), Data::String(export.generated_at.clone()));
     assert_eq!(cell(5, 1), Data::String("btc".into()));
     assert_eq!(cell(6, 1), Data::String(export.content_sha256.clone()));
     // Team rows start below the metadata and a header row.
-    assert_eq!(cell(9, 0), Data::String("Đội ứng cứu sự cố Bộ: CSIRT/Trung tâm".into()));
+    assert_eq!(
+        cell(9, 0),
+        Data::String("Đội ứng cứu sự cố Bộ: CSIRT/Trung tâm".into())
+    );
     assert_eq!(cell(9, 1), Data::Float(2.0));
     assert_eq!(cell(9, 3), Data::Float(61.25));
     assert_eq!(cell(9, 4), Data::Float(75.0));
-    assert_eq!(cell(9, 6), Data::Empty, "a missing dimension stays empty, not 0");
+    assert_eq!(
+        cell(9, 6),
+        Data::Empty,
+        "a missing dimension stays empty, not 0"
+    );
     assert_eq!(cell(9, 8), Data::Float(58.333333333333336));
     assert!(matches!(cell(9, 9), Data::String(s) if s.contains("Cổng dịch vụ công")));
-    assert_eq!(cell(10, 0), Data::String("=cmd|' /C calc'!A0".into()), "text, not a formula");
+    assert_eq!(
+        cell(10, 0),
+        Data::String("=cmd|' /C calc'!A0".into()),
+        "text, not a formula"
+    );
     // The drill logs with their head hashes.
     assert_eq!(cell(13, 4), Data::String("ab".repeat(32)));
-    assert_eq!(cell(14, 0), Data::String("Diễn tập DDoS, \"Cổng dịch vụ công\"".into()));
+    assert_eq!(
+        cell(14, 0),
+        Data::String("Diễn tập DDoS, \"Cổng dịch vụ công\"".into())
+    );
     assert_eq!(cell(14, 3), Data::Float(17.0));
 
     let team = book.worksheet_range(&names[1]).unwrap();
@@ -224,7 +246,12 @@ fn csv_has_a_bom_the_columns_and_values_that_read_back() {
     let bytes = write(&export, Format::Csv).unwrap();
     assert_eq!(&bytes[..3], b"\xef\xbb\xbf");
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(headers, csv_columns(&export.content.framework));
     assert_eq!(&headers[..3], ["record", "year", "organisation"]);
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -234,13 +261,22 @@ fn csv_has_a_bom_the_columns_and_values_that_read_back() {
     assert_eq!(&rows[0][col("content_sha256")], export.content_sha256);
     assert_eq!(&rows[0][col("framework_version")], "1");
     assert_eq!(&rows[0][col("generated_by")], "btc");
-    assert_eq!(&rows[1][col("team")], "Đội ứng cứu sự cố Bộ: CSIRT/Trung tâm");
-    assert_eq!(rows[1][col("D5")].parse::<f64>().unwrap(), 58.333333333333336);
+    assert_eq!(
+        &rows[1][col("team")],
+        "Đội ứng cứu sự cố Bộ: CSIRT/Trung tâm"
+    );
+    assert_eq!(
+        rows[1][col("D5")].parse::<f64>().unwrap(),
+        58.333333333333336
+    );
     assert_eq!(&rows[1][col("D3")], "");
     assert_eq!(&rows[2][col("drill")], "Diễn tập thực chiến quý I");
     assert_eq!(&rows[2][col("drill_log_head")], "ab".repeat(32));
     assert_eq!(&rows[2][col("mean_time_to_detect_s")], "1260.5");
-    assert_eq!(&rows[3][col("drill")], "Diễn tập DDoS, \"Cổng dịch vụ công\"");
+    assert_eq!(
+        &rows[3][col("drill")],
+        "Diễn tập DDoS, \"Cổng dịch vụ công\""
+    );
     // A cell that a spreadsheet would run as a formula is defused.
     assert_eq!(&rows[4][col("team")], "'=cmd|' /C calc'!A0");
 }
@@ -307,7 +343,9 @@ fn pdf_vietnamese_text_survives_extraction() {
     let export = sample_export();
     let bytes = write(&export, Format::Pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
-    let Some(text) = pdftotext(&bytes) else { return };
+    let Some(text) = pdftotext(&bytes) else {
+        return;
+    };
     // pdftotext may break lines anywhere; compare with whitespace collapsed.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
     for needle in [
@@ -320,23 +358,36 @@ fn pdf_vietnamese_text_survives_extraction() {
         "vn-irt 1",
         &export.content_sha256,
     ] {
-        assert!(flat.contains(needle), "{needle:?} not in the PDF text:\n{flat}");
+        assert!(
+            flat.contains(needle),
+            "{needle:?} not in the PDF text:\n{flat}"
+        );
     }
 }
 
 #[test]
 fn an_empty_year_gives_a_valid_pdf_that_says_so() {
     let bytes = write(&empty_export(), Format::Pdf).unwrap();
-    let Some(text) = pdftotext(&bytes) else { return };
+    let Some(text) = pdftotext(&bytes) else {
+        return;
+    };
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("Không có dữ liệu chấm điểm cho năm 2026"), "{flat}");
+    assert!(
+        flat.contains("Không có dữ liệu chấm điểm cho năm 2026"),
+        "{flat}"
+    );
 }
 
 /// A validator for the part of JSON Schema (2020-12) that the published schema uses:
 /// `type`, `const`, `required`, `properties`, `additionalProperties: false`, `items`,
 /// local `$ref`, `minimum`/`maximum` and `minLength`/`maxLength`. Any other keyword
 /// in the schema fails the test, so the schema cannot outgrow what is checked.
-fn validate(root: &serde_json::Value, schema: &serde_json::Value, v: &serde_json::Value, at: &str) -> Vec<String> {
+fn validate(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+) -> Vec<String> {
     use serde_json::Value;
     let mut errors = Vec::new();
     let Value::Object(s) = schema else {
@@ -349,9 +400,22 @@ fn validate(root: &serde_json::Value, schema: &serde_json::Value, v: &serde_json
     for key in s.keys() {
         assert!(
             [
-                "$schema", "$id", "title", "description", "type", "const", "required",
-                "properties", "additionalProperties", "items", "minimum", "maximum",
-                "minLength", "maxLength", "format", "$defs"
+                "$schema",
+                "$id",
+                "title",
+                "description",
+                "type",
+                "const",
+                "required",
+                "properties",
+                "additionalProperties",
+                "items",
+                "minimum",
+                "maximum",
+                "minLength",
+                "maxLength",
+                "format",
+                "$defs"
             ]
             .contains(&key.as_str()),
             "the test validator does not know the keyword {key}"
@@ -397,14 +461,23 @@ fn validate(root: &serde_json::Value, schema: &serde_json::Value, v: &serde_json
     }
     if let Some(text) = v.as_str() {
         let len = text.chars().count() as u64;
-        if s.get("minLength").and_then(Value::as_u64).is_some_and(|m| len < m)
-            || s.get("maxLength").and_then(Value::as_u64).is_some_and(|m| len > m)
+        if s.get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len < m)
+            || s.get("maxLength")
+                .and_then(Value::as_u64)
+                .is_some_and(|m| len > m)
         {
             errors.push(format!("{at}: length {len} out of bounds"));
         }
     }
     if let Value::Object(obj) = v {
-        for req in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for req in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let req = req.as_str().unwrap();
             if !obj.contains_key(req) {
                 errors.push(format!("{at}: missing {req}"));
