@@ -4,6 +4,8 @@
 //! Writers here turn finished results into bytes; they never compute a score. The
 //! numbers come from `scoring` (per drill) and `maturity` (per year).
 
+/// The after-action report as a PDF, and its timeline chart.
+pub mod aar;
 /// Charts laid out from data into marks both writers draw.
 pub mod chart;
 /// The content hash: canonical JSON and its SHA-256.

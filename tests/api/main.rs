@@ -3,11 +3,13 @@
 
 mod helpers;
 
+mod aar;
 mod auth;
 mod backend;
 mod cluster;
 mod crash;
 mod drills;
+mod exports;
 mod live;
 mod load;
 mod pages;

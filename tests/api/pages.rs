@@ -1200,6 +1200,7 @@ fn samples() -> BTreeMap<&'static str, Value> {
         .unwrap(),
     );
     s.extend(crate::scenarios::page_samples());
+    s.extend(crate::aar::page_samples());
     s
 }
 
