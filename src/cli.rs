@@ -49,6 +49,10 @@ pub enum Command {
         /// The shipped scenario library to sync at start-up.
         #[arg(long, env = "CYBERDRILL_SCENARIO_DIR", default_value = crate::config::DEFAULT_SCENARIO_DIR)]
         scenario_dir: PathBuf,
+        /// Where evidence files are stored (default: `evidence` next to the SQLite
+        /// database, else `./data/evidence`).
+        #[arg(long, env = "CYBERDRILL_EVIDENCE_DIR")]
+        evidence_dir: Option<PathBuf>,
         /// How often a live publisher reads the log for events of other processes
         /// (milliseconds; LISTEN/NOTIFY wakes it sooner on PostgreSQL). For tests.
         #[arg(
@@ -145,12 +149,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo: seed_demo,
             secure_cookies,
             scenario_dir,
+            evidence_dir,
             live_poll_ms,
             max_sockets_per_user,
         } => {
             let mut config = Config::new(addr, db.database_url);
             config.secure_cookies = secure_cookies;
             config.scenario_dir = scenario_dir;
+            if let Some(dir) = evidence_dir {
+                config.evidence_dir = dir;
+            }
             config.live_poll = std::time::Duration::from_millis(live_poll_ms.max(10));
             config.live_max_sockets_per_user = max_sockets_per_user;
             if !db::is_postgres(&config.database_url) {

@@ -27,6 +27,9 @@ pub struct Config {
     pub live_poll: Duration,
     /// Concurrent live sockets of one user (default 20; raised for load tests).
     pub live_max_sockets_per_user: usize,
+    /// Evidence files, stored by their SHA-256 (`--evidence-dir`,
+    /// `CYBERDRILL_EVIDENCE_DIR`).
+    pub evidence_dir: PathBuf,
 }
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -37,7 +40,6 @@ impl Config {
     pub fn new(addr: SocketAddr, database_url: String) -> Self {
         Config {
             addr,
-            database_url,
             secure_cookies: false,
             session_ttl: Duration::from_secs(12 * 3600),
             token_ttl: Duration::from_secs(30 * 24 * 3600),
@@ -47,7 +49,21 @@ impl Config {
             live_lag_limit: crate::drill::hub::DEFAULT_LAG_LIMIT,
             live_poll: crate::drill::hub::DEFAULT_POLL,
             live_max_sockets_per_user: crate::drill::hub::MAX_SOCKETS_PER_USER,
+            evidence_dir: default_evidence_dir(&database_url),
+            database_url,
         }
+    }
+}
+
+/// `evidence` next to an SQLite database file; `./data/evidence` otherwise.
+pub fn default_evidence_dir(database_url: &str) -> PathBuf {
+    let file = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest));
+    match file.map(std::path::Path::new).and_then(|p| p.parent()) {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join("evidence"),
+        _ => PathBuf::from("./data/evidence"),
     }
 }
 
@@ -78,6 +94,7 @@ impl std::fmt::Debug for Config {
             .field("live_lag_limit", &self.live_lag_limit)
             .field("live_poll", &self.live_poll)
             .field("live_max_sockets_per_user", &self.live_max_sockets_per_user)
+            .field("evidence_dir", &self.evidence_dir)
             .finish()
     }
 }
@@ -93,5 +110,21 @@ mod tests {
             "postgres://app:***@db:5432/cd"
         );
         assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+
+    #[test]
+    fn evidence_is_kept_next_to_the_sqlite_database_by_default() {
+        assert_eq!(
+            default_evidence_dir("sqlite://./data/cyberdrill.db?mode=rwc"),
+            PathBuf::from("./data/evidence")
+        );
+        assert_eq!(
+            default_evidence_dir("sqlite:///srv/cd/db.sqlite"),
+            PathBuf::from("/srv/cd/evidence")
+        );
+        assert_eq!(
+            default_evidence_dir("postgres://db/cd"),
+            PathBuf::from("./data/evidence")
+        );
     }
 }

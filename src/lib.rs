@@ -36,6 +36,8 @@ pub mod http;
 pub mod loadgen;
 /// Drill scenarios: the TOML format, its validator and writer, the shipped library.
 pub mod scenario;
+/// Per-drill KPIs (the scorecard), computed from the event log alone.
+pub mod scoring;
 /// Building and running the server.
 pub mod startup;
 /// Shared application state.

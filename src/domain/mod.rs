@@ -10,6 +10,7 @@ pub mod drill;
 pub mod enums;
 pub mod errors;
 pub mod level;
+pub mod records;
 pub mod registry;
 
 pub use enums::*;

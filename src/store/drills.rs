@@ -625,6 +625,8 @@ async fn release_row(
                 "due_at": due.map(crate::time::rfc3339_micros),
                 "released_at": crate::time::rfc3339_micros(now),
                 "late_by_ms": late_by_ms,
+                // What the team is expected to do (the scorecard counts `detect`).
+                "expectations": inject.expectations,
             }),
         },
         now,

@@ -8,6 +8,7 @@ pub mod drills;
 pub mod leases;
 pub mod orgs;
 pub mod playbooks;
+pub mod records;
 pub mod scenarios;
 pub mod systems;
 pub mod teams;

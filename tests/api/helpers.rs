@@ -31,6 +31,8 @@ pub struct TestApp {
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
+    /// Evidence files of this test (`Config::evidence_dir`).
+    pub evidence_dir: tempfile::TempDir,
     /// Dropped after the server was told to stop (fields drop after `Drop::drop`).
     _pg_database: Option<PgDatabase>,
 }
@@ -148,6 +150,8 @@ impl TestApp {
         let mut config = Config::new("127.0.0.1:0".parse().unwrap(), url);
         // The repository's shipped library, whatever directory the tests run from.
         config.scenario_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let evidence_dir = tempfile::tempdir().expect("temporary evidence directory");
+        config.evidence_dir = evidence_dir.path().to_owned();
         configure(&mut config);
         let app = Application::build(config)
             .await
@@ -166,6 +170,7 @@ impl TestApp {
             shutdown,
             server: Some(server),
             _dir: dir,
+            evidence_dir,
             _pg_database: pg_database,
         }
     }

@@ -14,6 +14,7 @@ mod live;
 mod load;
 mod pages;
 mod playbooks;
+mod records;
 mod scenarios;
 mod scoping;
 mod systems;

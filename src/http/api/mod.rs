@@ -5,8 +5,10 @@
 pub mod aar;
 pub mod auth;
 pub mod drills;
+pub mod evidence;
 pub mod orgs;
 pub mod playbooks;
+pub mod records;
 pub mod scenarios;
 pub mod systems;
 pub mod teams;
@@ -54,6 +56,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(playbooks::router())
         .merge(drills::router())
         .merge(aar::router())
+        .merge(records::router())
+        .merge(evidence::router())
         .merge(crate::http::ws::router())
         .merge(scenarios::router())
 }
