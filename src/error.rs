@@ -38,6 +38,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many attempts; retry in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
+    /// The database stayed busy too long (writers queued under load); nothing was
+    /// written and the same request may be sent again.
+    #[error("the server is busy; nothing was saved, retry in {retry_after_s} s")]
+    Unavailable { retry_after_s: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -70,6 +74,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +90,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable { .. } => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -137,7 +143,8 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let mut response = (self.status(), axum::Json(self.envelope())).into_response();
-        if let AppError::RateLimited { retry_after_s } = self
+        if let AppError::RateLimited { retry_after_s } | AppError::Unavailable { retry_after_s } =
+            self
             && let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -157,7 +164,8 @@ impl From<StoreError> for AppError {
             StoreError::Invalid { field, message } => {
                 AppError::field(field, "invalid_reference", message)
             }
-            StoreError::Db(e) => AppError::Internal(e.into()),
+            StoreError::Busy => AppError::Unavailable { retry_after_s: 1 },
+            StoreError::Db(e) => AppError::from(e),
         }
     }
 }
@@ -170,7 +178,12 @@ impl From<FieldErrors> for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::Internal(e.into())
+        if crate::store::is_busy(&e) {
+            tracing::warn!(error = %e, "database busy; answering 503");
+            AppError::Unavailable { retry_after_s: 1 }
+        } else {
+            AppError::Internal(e.into())
+        }
     }
 }
 

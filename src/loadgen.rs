@@ -27,7 +27,11 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
+
+/// Read buffer of each client socket.
+const LOADGEN_READ_BUFFER: usize = 8 * 1024;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -52,6 +56,8 @@ pub struct Options {
     pub server_pid: Option<u32>,
     /// How long to wait for the last deliveries after the last release.
     pub drain: Duration,
+    /// Release requests in flight at once.
+    pub release_concurrency: usize,
 }
 
 impl Options {
@@ -69,6 +75,7 @@ impl Options {
             connect_concurrency: 200,
             server_pid: None,
             drain: Duration::from_secs(10),
+            release_concurrency: 8,
         }
     }
 }
@@ -117,6 +124,15 @@ pub struct Report {
     pub injects: usize,
     /// From the first release request to the last one's response.
     pub release_seconds: f64,
+    /// Injects released per second over `release_seconds`.
+    pub release_rate_achieved: f64,
+    /// Release requests answered 503 (database busy, nothing saved) and sent again.
+    pub release_busy_retries: usize,
+    /// CPU time (user + system) the server used from the first release until every
+    /// delivery arrived (or the drain ended), per inject.
+    pub server_cpu_ms_per_inject: Option<f64>,
+    /// The same for the load generator itself (receiving, parsing, bookkeeping).
+    pub loadgen_cpu_ms_per_inject: Option<f64>,
     pub expected_deliveries: usize,
     pub deliveries: usize,
     pub lost: usize,
@@ -185,6 +201,19 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// CPU time (user + system) a process has used so far, in milliseconds, from
+/// `/proc/PID/stat` (`self` for this process). Linux only; `None` elsewhere.
+pub fn cpu_ms(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces; fields 14 and 15 count from
+    // after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration this runs on.
+    Some(ticks * 10.0)
+}
+
 struct Api {
     http: reqwest::Client,
     base: String,
@@ -219,6 +248,24 @@ impl Api {
 
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// A POST whose non-2xx answers are returned, not turned into errors.
+    async fn post_status(
+        &self,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<(reqwest::StatusCode, Value)> {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        let status = resp.status();
+        Ok((status, resp.json().await.unwrap_or(Value::Null)))
     }
 }
 
@@ -379,7 +426,13 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
                 socket.bind(SocketAddr::new(source, 0))?;
                 let stream = socket.connect(server).await?;
                 stream.set_nodelay(true)?;
-                let (mut ws, _) = tokio_tungstenite::client_async(req, stream).await?;
+                // tungstenite's default 128 KiB read buffer is zeroed on every read:
+                // with 10 000 sockets that memset alone took half of the loadgen's CPU
+                // (perf), delaying the very deliveries it measures. Frames here are
+                // ~1.3 KB.
+                let config = WebSocketConfig::default().read_buffer_size(LOADGEN_READ_BUFFER);
+                let (mut ws, _) =
+                    tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await?;
                 // hello
                 match ws.next().await {
                     Some(Ok(Message::Text(_))) => {}
@@ -479,24 +532,50 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         None
     };
 
-    // Release.
-    let half = "x".repeat(opts.body_bytes / 2);
+    // Release: one request per tick, each on its own task, at most
+    // `release_concurrency` in flight, so a slow commit does not hold back the rate
+    // (the requests a real control room sends do not wait for each other either). A
+    // 503 (the database was busy; nothing was saved) is retried after its
+    // Retry-After; every other failure ends the run.
+    let half = Arc::new("x".repeat(opts.body_bytes / 2));
     let period = Duration::from_secs_f64(1.0 / opts.rate);
     let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(opts.release_concurrency.max(1)));
+    let api = Arc::new(api);
+    let busy_answers = Arc::new(AtomicUsize::new(0));
+    let mut releases = tokio::task::JoinSet::new();
     let release_start = Instant::now();
+    let server_cpu_start = opts.server_pid.and_then(|p| cpu_ms(&p.to_string()));
+    let own_cpu_start = cpu_ms("self");
     for k in 0..opts.injects {
         tick.tick().await;
-        api.post(
-            &format!("/api/v1/drills/{drill_id}/injects"),
-            json!({
+        let permit = in_flight.clone().acquire_owned().await?;
+        let (api, half, busy_answers) = (api.clone(), half.clone(), busy_answers.clone());
+        let path = format!("/api/v1/drills/{drill_id}/injects");
+        releases.spawn(async move {
+            let _permit = permit;
+            let body = json!({
                 "key": format!("load-{k}"),
                 "audience": "all",
                 "channel": "soc_alert",
                 "title": {"vi": format!("Cảnh báo tải {k}"), "en": format!("Load alert {k}")},
-                "body": {"vi": half, "en": half},
-            }),
-        )
-        .await?;
+                "body": {"vi": *half, "en": *half},
+            });
+            loop {
+                match api.post_status(&path, body.clone()).await? {
+                    (status, _) if status.is_success() => return anyhow::Ok(()),
+                    (reqwest::StatusCode::SERVICE_UNAVAILABLE, _) => {
+                        busy_answers.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    (status, value) => bail!("POST {path}: {status} {value}"),
+                }
+            }
+        });
+    }
+    while let Some(done) = releases.join_next().await {
+        done??;
     }
     let release_seconds = release_start.elapsed().as_secs_f64();
     let expected = connected * opts.injects;
@@ -504,6 +583,14 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     while received.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let server_cpu_ms = opts
+        .server_pid
+        .and_then(|p| cpu_ms(&p.to_string()))
+        .zip(server_cpu_start)
+        .map(|(end, start)| end - start);
+    let own_cpu_ms = cpu_ms("self")
+        .zip(own_cpu_start)
+        .map(|(end, start)| end - start);
     stop.cancel();
 
     let mut report = Report {
@@ -514,6 +601,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         connect_total_ms: connect_total.as_secs_f64() * 1000.0,
         injects: opts.injects,
         release_seconds,
+        release_rate_achieved: opts.injects as f64 / release_seconds.max(f64::EPSILON),
+        release_busy_retries: busy_answers.load(Ordering::Relaxed),
+        server_cpu_ms_per_inject: server_cpu_ms.map(|ms| ms / opts.injects.max(1) as f64),
+        loadgen_cpu_ms_per_inject: own_cpu_ms.map(|ms| ms / opts.injects.max(1) as f64),
         expected_deliveries: expected,
         server_rss_before_kib: rss_before,
         server_rss_connected_kib: rss_connected,

@@ -38,6 +38,9 @@ struct Args {
     sources: Vec<IpAddr>,
     #[arg(long, default_value_t = 200)]
     connect_concurrency: usize,
+    /// Release requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    release_concurrency: usize,
     /// The server's PID, to report its resident memory per connection.
     #[arg(long)]
     server_pid: Option<u32>,
@@ -68,6 +71,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     opts.body_bytes = a.body_bytes;
     opts.sources = a.sources;
     opts.connect_concurrency = a.connect_concurrency;
+    opts.release_concurrency = a.release_concurrency;
     opts.server_pid = a.server_pid;
     opts.drain = Duration::from_secs(a.drain_s);
     let report = loadgen::run(opts).await?;

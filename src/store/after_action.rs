@@ -183,7 +183,7 @@ pub async fn add_observation(
 ) -> Result<Observation, StoreError> {
     drills::get(db, scope, drill_id).await?;
     drill_log::retrying(|| async {
-        let txn = begin_write(db).await?;
+        let (_gate, txn) = begin_write(db).await?;
         lock_drill(&txn, drill_id).await?;
         let row = aar_observation::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -256,7 +256,7 @@ pub async fn add_action(
         }
     }
     let row = drill_log::retrying(|| async {
-        let txn = begin_write(db).await?;
+        let (_gate, txn) = begin_write(db).await?;
         lock_drill(&txn, drill_id).await?;
         let row = corrective_action::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -312,7 +312,7 @@ pub async fn complete_action(
 ) -> Result<CorrectiveAction, StoreError> {
     let drill = drills::get(db, scope, drill_id).await?;
     let row = drill_log::retrying(|| async {
-        let txn = begin_write(db).await?;
+        let (_gate, txn) = begin_write(db).await?;
         lock_drill(&txn, drill_id).await?;
         let row = corrective_action::Entity::find_by_id(action_id)
             .filter(corrective_action::Column::DrillId.eq(drill_id))

@@ -294,7 +294,7 @@ pub async fn create(
 ) -> Result<Drill, StoreError> {
     let now = event_time(now);
     let id = Uuid::now_v7();
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     drill::ActiveModel {
         id: Set(id),
         org_id: Set(new.org_id),
@@ -427,7 +427,7 @@ async fn transition_once(
     now: DateTime<Utc>,
 ) -> Result<Drill, StoreError> {
     let now = event_time(now);
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     let from = status_of(&row)?;
     let to = next_status(from, transition).map_err(|e| {
@@ -547,7 +547,7 @@ async fn release_once(
     now: DateTime<Utc>,
 ) -> Result<Option<Released>, StoreError> {
     let now = event_time(now);
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     let status = status_of(&row)?;
     let inject = find_inject(&txn, drill_id, key_or_id).await?;
@@ -663,7 +663,7 @@ async fn skip_once(
     now: DateTime<Utc>,
 ) -> Result<TimelineEntry, StoreError> {
     let now = event_time(now);
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     let status = status_of(&row)?;
     let inject = find_inject(&txn, drill_id, key_or_id).await?;
@@ -739,7 +739,7 @@ async fn ad_hoc_once(
     now: DateTime<Utc>,
 ) -> Result<Released, StoreError> {
     let now = event_time(now);
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     let status = status_of(&row)?;
     if !status.is_live() {
@@ -944,7 +944,7 @@ async fn record_ack_once(
 ) -> Result<Ack, AckError> {
     use crate::entities::drill_event;
     let now = event_time(now);
-    let txn = begin_write(db).await.map_err(StoreError::from)?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     let status = status_of(&row).map_err(StoreError::from)?;
     let inject = drill_inject::Entity::find_by_id(inject_id)

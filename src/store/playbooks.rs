@@ -261,7 +261,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     draft: &PlaybookDraft,
     by: Option<Uuid>,
 ) -> Result<Playbook, StoreError> {
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let sys = visible_system(&txn, scope, system_id).await?;
     check_category_free(&txn, system_id, draft.category, None).await?;
     let now = Utc::now();
@@ -292,7 +292,7 @@ pub async fn save_version<C: ConnectionTrait + TransactionTrait>(
     draft: &PlaybookDraft,
     by: Option<Uuid>,
 ) -> Result<Playbook, StoreError> {
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let saved = save_version_in(&txn, scope, id, draft, by, Utc::now()).await?;
     txn.commit().await?;
     Ok(saved)

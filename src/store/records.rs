@@ -170,7 +170,7 @@ async fn submit_once(
     now: DateTime<Utc>,
 ) -> Result<Stored, RecordError> {
     let now = event_time(now);
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     if let Some(sid) = new.submission_id
         && let Some(first) = drill_record::Entity::find()
@@ -511,7 +511,7 @@ async fn add_evidence_once(
     now: DateTime<Utc>,
 ) -> Result<Evidence, RecordError> {
     let now = event_time(now);
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let row = lock_drill(&txn, drill_id).await?;
     let status = DrillStatus::parse(&row.status).ok_or_else(|| {
         StoreError::Db(sea_orm::DbErr::Type(format!("drill status {}", row.status)))

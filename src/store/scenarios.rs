@@ -429,7 +429,7 @@ pub async fn save<C: ConnectionTrait + TransactionTrait>(
     scenario: &Scenario,
     by: Option<Uuid>,
 ) -> Result<Saved, StoreError> {
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let slug = scenario.id.as_str();
     let shipped = scenario::Entity::find()
         .filter(scenario::Column::Slug.eq(slug))
@@ -497,7 +497,7 @@ pub async fn save_version<C: ConnectionTrait + TransactionTrait>(
     scenario: &Scenario,
     by: Option<Uuid>,
 ) -> Result<Saved, StoreError> {
-    let txn = begin_write(db).await?;
+    let (_gate, txn) = begin_write(db).await?;
     let existing = visible_scenario(&txn, scope, id).await?;
     if existing.org_id.is_none() {
         return Err(StoreError::Conflict {
