@@ -28,6 +28,8 @@ pub mod drill;
 pub mod entities;
 /// The error type and its JSON envelope.
 pub mod error;
+/// Exports (CSV, XLSX, JSON, PDF) and charts (SVG, PDF).
+pub mod export;
 /// Routes, extractors, API handlers and pages.
 pub mod http;
 /// The live channel's load generator (`cyberdrill-loadgen`).

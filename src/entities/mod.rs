@@ -1,7 +1,9 @@
 //! SeaORM entities: one module per table, no logic. The store (`crate::store`) is the
 //! only code that uses them; views and handlers work with domain types and DTOs.
 
+pub mod aar_observation;
 pub mod api_token;
+pub mod corrective_action;
 pub mod drill;
 pub mod drill_event;
 pub mod drill_evidence;

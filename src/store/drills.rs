@@ -399,7 +399,10 @@ pub async fn create(
 // ---------------------------------------------------------------- transitions
 
 /// Reads the drill row for update: the lock orders every writer of this drill.
-async fn lock_drill(txn: &DatabaseTransaction, id: Uuid) -> Result<drill::Model, StoreError> {
+pub(crate) async fn lock_drill(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+) -> Result<drill::Model, StoreError> {
     drill::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)

@@ -2,6 +2,7 @@
 //! `&impl ConnectionTrait`, returning entity models or read models. Organisation
 //! scoping is applied here, in the query, so that a handler cannot forget it.
 
+pub mod after_action;
 pub mod drill_log;
 pub mod drills;
 pub mod leases;

@@ -293,12 +293,26 @@ pub async fn save_version<C: ConnectionTrait + TransactionTrait>(
     by: Option<Uuid>,
 ) -> Result<Playbook, StoreError> {
     let (_gate, txn) = begin_write(db).await?;
-    let (book, sys) = visible_playbook(&txn, scope, id).await?;
-    check_category_free(&txn, book.system_id, draft.category, Some(id)).await?;
-    let now = Utc::now();
+    let saved = save_version_in(&txn, scope, id, draft, by, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// As [`save_version`], inside the caller's transaction: a corrective action's
+/// completion and the playbook version it opens commit together or not at all.
+pub async fn save_version_in(
+    txn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+    draft: &PlaybookDraft,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Playbook, StoreError> {
+    let (book, sys) = visible_playbook(txn, scope, id).await?;
+    check_category_free(txn, book.system_id, draft.category, Some(id)).await?;
     let next = book.current_version + 1;
     let v = version_row(id, next, draft, by, now)
-        .insert(&txn)
+        .insert(txn)
         .await
         .map_err(|e| {
             StoreError::unique_as(
@@ -312,10 +326,9 @@ pub async fn save_version<C: ConnectionTrait + TransactionTrait>(
     active.category = Set(draft.category.code().to_owned());
     active.updated_at = Set(now);
     active
-        .update(&txn)
+        .update(txn)
         .await
         .map_err(|e| StoreError::unique_as(e, "category", CATEGORY_TAKEN))?;
-    txn.commit().await?;
     Ok(assemble(&sys, v)?)
 }
 

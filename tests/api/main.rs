@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod aar;
 mod auth;
 mod backend;
 mod cluster;
@@ -10,6 +11,7 @@ mod consoles;
 mod crash;
 mod drills;
 mod e2e;
+mod exports;
 mod live;
 mod load;
 mod pages;

@@ -1201,6 +1201,7 @@ fn samples() -> BTreeMap<&'static str, Value> {
     );
     s.extend(crate::scenarios::page_samples());
     s.extend(crate::consoles::page_samples());
+    s.extend(crate::aar::page_samples());
     s
 }
 

@@ -2,6 +2,7 @@
 //! `utoipa-axum`, so the OpenAPI document at `/api/openapi.json` is generated from the
 //! same declarations that route requests and cannot drift from them.
 
+pub mod aar;
 pub mod auth;
 pub mod drills;
 pub mod evidence;
@@ -54,6 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(teams::router())
         .merge(playbooks::router())
         .merge(drills::router())
+        .merge(aar::router())
         .merge(records::router())
         .merge(evidence::router())
         .merge(crate::http::ws::router())

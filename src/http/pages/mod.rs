@@ -1,6 +1,7 @@
 //! Server-rendered pages (handlebars). Every page gets a [`PageCtx`] (language,
 //! user, CSRF token) and a page-specific view-model; templates never see entities.
 
+pub mod aar;
 pub mod auth;
 pub mod common;
 pub mod drills;
@@ -31,6 +32,7 @@ use crate::views::Lang;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(aar::router())
         .merge(home::router())
         .merge(systems::router())
         .merge(teams::router())
