@@ -90,6 +90,49 @@ pub enum Command {
         #[command(subcommand)]
         command: DrillCommand,
     },
+    /// Export what the server computed, as files for officials.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Maturity frameworks (the competency framework scores are computed with).
+    Framework {
+        #[command(subcommand)]
+        command: FrameworkCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FrameworkCommand {
+    /// Validate a framework file and load it as the active framework (new years are
+    /// scored with it; years already scored keep theirs). Prints every problem of an
+    /// invalid file and exits 1 without loading anything.
+    Load {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The annual maturity of the response teams (the same file as
+    /// `GET /api/v1/maturity/export`). Prints the content SHA-256.
+    Maturity {
+        /// The year (Vietnam calendar).
+        #[arg(long)]
+        year: i64,
+        #[arg(long, value_enum)]
+        format: crate::export::maturity::Format,
+        /// One organisation (and its units) by slug; default: every organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// The file to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +255,55 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Drill {
             command: DrillCommand::Verify { drill_id, db },
         } => verify_drill(&db.database_url, drill_id).await,
+        Command::Framework {
+            command: FrameworkCommand::Load { file, db },
+        } => load_framework(&db.database_url, &file).await,
+        Command::Export {
+            command:
+                ExportCommand::Maturity {
+                    year,
+                    format,
+                    org,
+                    output,
+                    db,
+                },
+        } => export_maturity(&db.database_url, year, format, org.as_deref(), &output).await,
+    }
+}
+
+/// `cyberdrill framework load FILE`: validate, then store and activate.
+async fn load_framework(url: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let framework = match crate::maturity::Framework::parse(&text) {
+        Ok(f) => f,
+        Err(errors) => {
+            let mut err = std::io::stderr().lock();
+            for p in errors.0 {
+                writeln!(err, "{}: {}: {}", file.display(), p.place, p.message)?;
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let conn = db::connect_and_migrate(url).await?;
+    store::maturity::ensure_builtin(&conn, chrono::Utc::now()).await?;
+    match store::maturity::load_framework(&conn, &framework, &text, None, chrono::Utc::now()).await
+    {
+        Ok(v) => {
+            writeln!(
+                std::io::stdout().lock(),
+                "loaded {} version {} (sha256 {}); it is now the active framework",
+                v.id,
+                v.version,
+                v.sha256
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(store::StoreError::Conflict { message, .. }) => {
+            writeln!(std::io::stderr().lock(), "{}: {message}", file.display())?;
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -315,4 +407,87 @@ async fn create_user(
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     tracing::info!(user.id = %user.id, username, role = %role, org = %org.slug, "user created");
     Ok(())
+}
+
+/// `cyberdrill export maturity`: writes the file and fsyncs it; prints its content
+/// SHA-256.
+async fn export_maturity(
+    url: &str,
+    year: i64,
+    format: crate::export::maturity::Format,
+    org: Option<&str>,
+    out: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    use crate::export::maturity::OrgRef;
+    let conn = db::connect_and_migrate(url).await?;
+    let now = chrono::Utc::now();
+    let year =
+        crate::http::api::maturity::validate_year(year, crate::time::vietnam_date(now), "year")
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "--year: {}",
+                    e.envelope()
+                        .error
+                        .fields
+                        .get("year")
+                        .cloned()
+                        .unwrap_or_default()
+                )
+            })?;
+    let (scope, filter, organisation) = match org {
+        Some(slug) => {
+            let org = store::orgs::find_by_slug(&conn, slug)
+                .await?
+                .with_context(|| format!("no organisation with slug {slug}"))?;
+            let ids = store::orgs::subtree(&conn, org.id).await?;
+            (
+                store::Scope::Orgs(ids),
+                Some(org.id),
+                OrgRef {
+                    id: org.id,
+                    slug: org.slug,
+                    name: org.name,
+                },
+            )
+        }
+        None => (
+            store::Scope::All,
+            None,
+            OrgRef {
+                id: uuid::Uuid::nil(),
+                slug: "all".into(),
+                name: "Tất cả tổ chức / All organisations".into(),
+            },
+        ),
+    };
+    let by = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    let export = crate::http::api::maturity_export::build(
+        &conn,
+        &scope,
+        filter,
+        organisation,
+        year,
+        by,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.envelope().error.message))?;
+    let bytes = crate::export::maturity::write(&export, format)?;
+    let mut file =
+        std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    writeln!(std::io::stdout().lock(), "{}", export.content_sha256)?;
+    writeln!(
+        std::io::stderr().lock(),
+        "{}: {} team(s), {} drill log(s), {} bytes",
+        out.display(),
+        export.content.teams.len(),
+        export.content.drill_logs.len(),
+        bytes.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,8 @@ pub mod export;
 pub mod http;
 /// The live channel's load generator (`cyberdrill-loadgen`).
 pub mod loadgen;
+/// The competency framework (versioned data) and the yearly maturity computation.
+pub mod maturity;
 /// Drill scenarios: the TOML format, its validator and writer, the shipped library.
 pub mod scenario;
 /// Per-drill KPIs (the scorecard), computed from the event log alone.

@@ -32,6 +32,9 @@ impl Application {
             .await
             .context("syncing the scenario library")?;
         tracing::info!(dir = %config.scenario_dir.display(), ?report, "scenario library synced");
+        crate::store::maturity::ensure_builtin(&db, chrono::Utc::now())
+            .await
+            .context("storing the built-in maturity framework")?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -50,6 +53,12 @@ impl Application {
             config,
             db,
         });
+        // The live scoreboard of running drills (`score_updated` for controllers).
+        tracker.spawn(crate::drill::scores::run(
+            state.db.clone(),
+            state.hub.clone(),
+            state.shutdown.clone(),
+        ));
         if let Some(every) = state.config.scenario_resync {
             tracker.spawn(boot::scenarios::watch(
                 state.db.clone(),

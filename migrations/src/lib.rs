@@ -14,6 +14,7 @@ mod m20261121_000003_scenarios;
 mod m20261121_000004_drills;
 mod m20261121_000005_drill_leases;
 mod m20261121_000006_drill_records;
+mod m20261121_000007_maturity;
 mod m20261121_000008_after_action;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_drills::Migration),
             Box::new(m20261121_000005_drill_leases::Migration),
             Box::new(m20261121_000006_drill_records::Migration),
+            Box::new(m20261121_000007_maturity::Migration),
             Box::new(m20261121_000008_after_action::Migration),
         ]
     }

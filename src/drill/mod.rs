@@ -7,3 +7,4 @@ pub mod chain;
 pub mod hub;
 pub mod listener;
 pub mod scheduler;
+pub mod scores;

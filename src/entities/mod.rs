@@ -3,6 +3,7 @@
 
 pub mod aar_observation;
 pub mod api_token;
+pub mod capability_assessment;
 pub mod corrective_action;
 pub mod drill;
 pub mod drill_event;
@@ -10,8 +11,11 @@ pub mod drill_evidence;
 pub mod drill_inject;
 pub mod drill_lease;
 pub mod drill_record;
+pub mod drill_scorecard;
 pub mod drill_system;
 pub mod drill_team;
+pub mod maturity_framework;
+pub mod maturity_result;
 pub mod org;
 pub mod playbook;
 pub mod playbook_version;

@@ -8,6 +8,8 @@
 pub mod aar;
 /// Charts laid out from data into marks both writers draw.
 pub mod chart;
+/// Fills the export model from the maturity computation's results.
+pub mod from_maturity;
 /// The content hash: canonical JSON and its SHA-256.
 pub mod hash;
 /// The annual maturity export model and its four formats.

@@ -468,7 +468,7 @@ async fn transition_once(
     active.anchor_elapsed_ms = Set(clock.anchor_elapsed_ms);
     active.paused_since = Set(clock.paused_since);
     active.update(&txn).await?;
-    drill_log::append(
+    let link = drill_log::append(
         &txn,
         drill_id,
         NewEvent {
@@ -485,10 +485,19 @@ async fn transition_once(
         now,
     )
     .await?;
+    if transition == Transition::End {
+        // The final scorecards, frozen with the head of the log that ends the drill.
+        super::maturity::freeze_drill(&txn, drill_id, link.content.seq, &link.hash, now).await?;
+    }
     let row = lock_drill(&txn, drill_id).await?;
     let drill = hydrate(&txn, row).await?;
     txn.commit().await?;
     Ok(drill)
+}
+
+/// Locks a drill row for the rest of the transaction (see [`transition`]).
+pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<drill::Model, StoreError> {
+    lock_drill(txn, id).await
 }
 
 fn transition_verb(t: Transition) -> &'static str {

@@ -6,6 +6,7 @@ pub mod after_action;
 pub mod drill_log;
 pub mod drills;
 pub mod leases;
+pub mod maturity;
 pub mod orgs;
 pub mod playbooks;
 pub mod records;

@@ -477,3 +477,17 @@ pub async fn delete_member(
         .await?;
     Ok(())
 }
+
+/// True when the user is linked to a member of the team.
+pub async fn is_member(
+    db: &impl ConnectionTrait,
+    team_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, StoreError> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .is_some())
+}

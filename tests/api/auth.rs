@@ -638,7 +638,8 @@ fn fill(path: &str, ids: &[(&str, &str)]) -> Option<String> {
     Some(
         path.replace("{id}", id)
             .replace("{member_id}", member)
-            .replace("{version}", "1"),
+            .replace("{version}", "1")
+            .replace("{year}", "2026"),
     )
 }
 
@@ -654,6 +655,15 @@ async fn every_documented_registry_path_is_served() {
     let playbook = app
         .playbook(&admin, &system, playbook_body("encryption", "2026-03-01"))
         .await;
+    // The team's capability assessment (`/teams/{id}/assessments/{year}`).
+    let (status, body) = app
+        .put(
+            &admin,
+            &format!("/api/v1/teams/{team}/assessments/2026"),
+            serde_json::json!({"method": "self", "assessor": "Trưởng nhóm", "parameters": [{"code": "O-1", "level": 2}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     let (_, _, token) = app.request_token("admin", PASSWORD).await;
     let root = app.root_org.to_string();
     let ids = [

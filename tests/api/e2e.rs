@@ -504,11 +504,6 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
         .select_by_value(&format!("inject:{inject_id}"))
         .await
         .unwrap();
-    visible(&evaluator, ".verdict-form input[name=points]")
-        .await
-        .send_keys("10")
-        .await
-        .unwrap();
     screenshot(&evaluator, "console-evaluate").await;
     visible(&evaluator, ".verdict-form button[type=submit]")
         .await

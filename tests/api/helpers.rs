@@ -28,6 +28,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub root_org: Uuid,
     pub backend: &'static str,
+    /// The database the server runs on, for the command line (`cyberdrill … --database-url`).
+    pub database_url: String,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -147,7 +149,7 @@ impl TestApp {
             backend,
             pg_database,
         } = fresh_database().await;
-        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), url);
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), url.clone());
         // The repository's shipped library, whatever directory the tests run from.
         config.scenario_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         let evidence_dir = tempfile::tempdir().expect("temporary evidence directory");
@@ -167,6 +169,7 @@ impl TestApp {
             db,
             root_org: root.id,
             backend,
+            database_url: url,
             shutdown,
             server: Some(server),
             _dir: dir,

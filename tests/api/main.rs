@@ -14,6 +14,7 @@ mod e2e;
 mod exports;
 mod live;
 mod load;
+mod maturity;
 mod pages;
 mod playbooks;
 mod records;

@@ -119,7 +119,7 @@ fn hidden_csrf(page: &str) -> String {
 fn assert_page(status: StatusCode, page: &str, path: &str, expected: &[&str]) {
     assert_eq!(status, StatusCode::OK, "{path}: {page}");
     for text in expected {
-        assert!(page.contains(text), "{path} should show {text:?}");
+        assert!(page.contains(text), "{path} should show {text:?}: {page}");
     }
 }
 
@@ -1202,7 +1202,91 @@ fn samples() -> BTreeMap<&'static str, Value> {
     s.extend(crate::scenarios::page_samples());
     s.extend(crate::consoles::page_samples());
     s.extend(crate::aar::page_samples());
+    s.extend(maturity_samples());
     s
+}
+
+fn maturity_samples() -> Vec<(&'static str, Value)> {
+    use cyberdrill::http::pages::maturity::*;
+    let row = MaturityRowVm {
+        team_id: "0198a1b2-0000-7000-8000-000000000002".into(),
+        team_name: "Đội ứng cứu".into(),
+        level: 2,
+        level_name: "Cơ bản".into(),
+        score: "70.62".into(),
+        band_level: 4,
+        dimensions: vec![DimensionVm {
+            id: "D1".into(),
+            name: "Tổ chức và quản trị".into(),
+            score: "61.25".into(),
+        }],
+        gates_failed: vec!["Cấp độ 3 cần: … — còn thiếu cho Cổng dịch vụ công".into()],
+        notes: vec!["Không có dữ liệu.".into()],
+        drills: vec![DrillVm {
+            title: "Diễn tập".into(),
+            score: "78.54".into(),
+            head_hash: "abcdef0123456789".into(),
+        }],
+        trend: vec![TrendVm {
+            year: 2025,
+            level: 1,
+            score: "35.00".into(),
+        }],
+        framework: "vn-irt v1".into(),
+        assessment_url: "/teams/x/assessments/2026".into(),
+    };
+    let form = AssessmentFormVm {
+        team_name: "Đội ứng cứu".into(),
+        team_url: "/teams/x".into(),
+        year: 2026,
+        action: "/teams/x/assessments/2026".into(),
+        framework: "vn-irt v1".into(),
+        method: "self".into(),
+        methods: vec!["self", "peer", "external_audit"],
+        assessor: "Nguyễn Thị Bình".into(),
+        assessed_on: "20/11/2026".into(),
+        notes: "Ghi chú".into(),
+        categories: vec![CategoryVm {
+            code: "O".into(),
+            name: "Tổ chức".into(),
+            parameters: vec![ParameterVm {
+                code: "O-1".into(),
+                name: "Nhiệm vụ".into(),
+                level: "3".into(),
+                evidence: "QĐ 1".into(),
+                error: Some("O-1: level 5 is outside the scale 0–4".into()),
+            }],
+        }],
+        levels: (0..=4).map(|l| l.to_string()).collect(),
+        saved: true,
+        may_edit: true,
+        errors: errors(&["method", "assessor", "assessed_on", "notes"]),
+    };
+    vec![
+        (
+            "pages/maturity",
+            serde_json::to_value(MaturityPageVm {
+                year: "2026".into(),
+                org_id: String::new(),
+                orgs: vec![org_option()],
+                errors: errors(&["year"]),
+                rows: vec![row],
+                without: vec![TeamLinkVm {
+                    name: "Đội B".into(),
+                    assessment_url: "/teams/y/assessments/2026".into(),
+                }],
+                framework: "Khung năng lực".into(),
+                framework_is_proposal: true,
+                charts: vec!["<svg></svg>".into()],
+                exports: vec![ExportLinkVm {
+                    format_name: "PDF",
+                    url: "/api/v1/maturity/export?year=2026&format=pdf".into(),
+                }],
+            })
+            .unwrap(),
+        ),
+        ("pages/assessment_form", serde_json::to_value(form).unwrap()),
+    ]
 }
 
 #[test]
@@ -1251,4 +1335,97 @@ fn every_page_template_renders_with_a_representative_view_model_in_both_language
             }
         }
     }
+}
+
+// ------------------------------------------------------------ maturity pages
+
+#[tokio::test]
+async fn the_assessment_form_saves_every_level_and_refuses_a_level_5_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    let org = app.org("so-m", None).await;
+    let btc = app.user("btc", Role::Controller, org).await;
+    let team = app.team(&btc, "Đội ứng cứu sự cố Sở").await;
+    let browser = Browser::signed_in(&app, &btc).await;
+    let path = format!("/teams/{team}/assessments/2026");
+    let (status, page) = browser.get(&path).await;
+    assert_page(status, &page, &path, &["O-1", "P-17", "Tự đánh giá"]);
+
+    let names: Vec<(String, &str)> = cyberdrill::maturity::Framework::builtin()
+        .parameters
+        .iter()
+        .map(|p| {
+            (
+                format!("level.{}", p.code),
+                if p.code == "P-6" { "5" } else { "2" },
+            )
+        })
+        .collect();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("method", "peer"),
+        ("assessor", "Cục An toàn thông tin"),
+        ("assessed_on", "20/11/2026"),
+        ("notes", "Đánh giá chéo"),
+        ("evidence.O-1", "Quyết định 123/QĐ-STTTT"),
+    ];
+    fields.extend(names.iter().map(|(n, v)| (n.as_str(), *v)));
+    let (status, _, page) = browser.post(&path, &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("P-6: level 5 is outside the scale 0–4"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Quyết định 123/QĐ-STTTT"),
+        "what was typed is kept"
+    );
+    let (status, _) = app
+        .get(&btc, &format!("/api/v1/teams/{team}/assessments/2026"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing stored");
+
+    let fixed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| {
+            if *n == "level.P-6" {
+                (*n, "3")
+            } else {
+                (*n, *v)
+            }
+        })
+        .collect();
+    let (status, location, _) = browser.post(&path, &fixed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("{path}?saved=1"));
+    let (_, stored) = app
+        .get(&btc, &format!("/api/v1/teams/{team}/assessments/2026"))
+        .await;
+    assert_eq!(stored["method"], "peer");
+    assert_eq!(stored["assessed_on"], "2026-11-20");
+    let p6 = stored["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "P-6")
+        .unwrap();
+    assert_eq!(p6["level"], 3);
+    assert_eq!(
+        stored["parameters"][0]["evidence"],
+        "Quyết định 123/QĐ-STTTT"
+    );
+
+    let (status, page) = browser.get("/maturity?year=2026").await;
+    assert_page(
+        status,
+        &page,
+        "/maturity",
+        &[
+            "Đội ứng cứu sự cố Sở",
+            "1 — Khởi đầu",
+            "id=\"chart-dimensions-title\"",
+            // Handlebars escapes `=` and `&` in attributes; the browser reads them back.
+            "/api/v1/maturity/export?year&#x3D;2026&amp;format&#x3D;pdf",
+        ],
+    );
+    let (status, page) = browser.get("/maturity?year=3000").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
 }

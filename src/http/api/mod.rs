@@ -6,6 +6,8 @@ pub mod aar;
 pub mod auth;
 pub mod drills;
 pub mod evidence;
+pub mod maturity;
+pub mod maturity_export;
 pub mod orgs;
 pub mod playbooks;
 pub mod records;
@@ -60,6 +62,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(evidence::router())
         .merge(crate::http::ws::router())
         .merge(scenarios::router())
+        .merge(maturity::router())
+        .merge(maturity_export::router())
 }
 
 /// A page of a list: `next_cursor` is passed back as `cursor` to get the next page.

@@ -7,6 +7,7 @@ pub mod common;
 pub mod drills;
 pub mod form;
 pub mod home;
+pub mod maturity;
 pub mod orgs;
 pub mod playbooks;
 pub mod scenario_form;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(scenarios::router())
         .merge(drills::router())
         .merge(orgs::router())
+        .merge(maturity::router())
 }
 
 /// What every page needs besides its own data.

@@ -1,0 +1,86 @@
+//! From a drill's scorecard (`crate::scoring::scorecard`, the times computed from the
+//! event log) to the raw KPI measurements of each blue team ([`DrillMeasures`]). The
+//! time logic stays in the scorecard; this adds only what the KPIs define beyond it:
+//! undetected items counted at the drill's end (K2) and unreported detections
+//! likewise (K3). Pure.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::kpi::{DrillMeasures, ReportGrades, SeverityCounts};
+use crate::scoring::scorecard::{Scorecard, TeamScore};
+
+/// Seconds from `from` to `to`, never negative, to the millisecond.
+fn seconds_until(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    ((to - from).num_milliseconds().max(0)) as f64 / 1000.0
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// The measurements of every blue team of the scorecard. `end` is the drill's end
+/// (or, during the drill, the time of its latest event): what an undetected attack
+/// or an unreported detection is counted up to.
+pub fn measures(card: &Scorecard, end: DateTime<Utc>) -> BTreeMap<Uuid, DrillMeasures> {
+    let accepted = SeverityCounts {
+        critical: card.red_findings.accepted.critical as u32,
+        high: card.red_findings.accepted.high as u32,
+        medium: card.red_findings.accepted.medium as u32,
+        low: card.red_findings.accepted.low as u32,
+    };
+    card.teams
+        .iter()
+        .map(|t| (t.team_id, team_measures(t, accepted, end)))
+        .collect()
+}
+
+fn team_measures(t: &TeamScore, accepted: SeverityCounts, end: DateTime<Utc>) -> DrillMeasures {
+    // K1 and K2: every item to detect; an undetected one counts until the end.
+    let coverage_pct = (t.items > 0).then(|| 100.0 * t.detected as f64 / t.items as f64);
+    let detect_times: Vec<f64> = t
+        .detect_items
+        .iter()
+        .map(|i| {
+            i.time_to_detect_s
+                .unwrap_or_else(|| seconds_until(i.started_at, end))
+        })
+        .collect();
+    // K3 and K4 over the real detections (false positives left out).
+    let real: Vec<_> = t
+        .detections
+        .iter()
+        .filter(|d| d.status != "false_positive")
+        .collect();
+    let report_times: Vec<f64> = real
+        .iter()
+        .map(|d| {
+            d.time_to_report_s
+                .unwrap_or_else(|| seconds_until(d.received_at, end))
+        })
+        .collect();
+    let judged_detections = t.contained + t.uncontained;
+    // Contained "with verified, effective blocking": containments the evaluators
+    // judged effective (a containment not judged yet is not verified).
+    let contained_pct = (judged_detections > 0).then(|| {
+        100.0 * t.containments_effective.min(t.contained) as f64 / judged_detections as f64
+    });
+    let report = (!t.report_quality.is_empty()).then(|| ReportGrades {
+        sections: t.report_quality.iter().map(|r| r.quality as f64).collect(),
+        // Tools deployed but not used are not recorded by cyberdrill.
+        unused_tools: 0,
+    });
+    DrillMeasures {
+        coverage_pct,
+        mttd_s: mean(&detect_times),
+        time_to_report_s: mean(&report_times),
+        contained_pct,
+        mttc_s: t.mean_time_to_contain_s,
+        accepted_findings: accepted,
+        // Availability of the target services is not recorded by the drill log.
+        availability_pct: None,
+        report,
+    }
+}
