@@ -203,6 +203,16 @@ async fn a_console_page_hands_its_script_the_drill_the_user_and_translated_strin
     assert_eq!(boot["t"]["ack"], "Xác nhận đã nhận");
     assert_eq!(boot["elapsed_ms"], 0);
     assert_eq!(boot["teams"][&d.blue]["name"], "Đội ứng cứu");
+    // The affected-system choice offers the drill's systems by id and name.
+    let systems = boot["systems"].as_object().unwrap();
+    assert_eq!(systems.len(), 1);
+    for (id, name) in systems {
+        let option = format!(
+            r#"<option value="{id}">{}</option>"#,
+            name.as_str().unwrap()
+        );
+        assert!(page.contains(&option), "{option} in {page}");
+    }
 
     // The scripts and the stylesheet are served from here, as JavaScript and CSS.
     for (path, kind) in [

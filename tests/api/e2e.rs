@@ -164,6 +164,16 @@ async fn visible(c: &Client, css: &str) -> Element {
         if let Ok(e) = c.find(Locator::Css(css)).await
             && e.is_displayed().await.unwrap_or(false)
         {
+            // In the middle of the viewport, as a person would have it before
+            // clicking: WebDriver scrolls a target only to the top edge, under the
+            // console's sticky header.
+            let arg = serde_json::to_value(&e).expect("an element reference");
+            c.execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![arg],
+            )
+            .await
+            .ok();
             return e;
         }
         if tokio::time::Instant::now() > deadline {
@@ -339,11 +349,7 @@ async fn setup() -> Setup {
     }
 }
 
-// Not yet green: in the last runs before landing it got as far as the detection
-// (inject seen live by both responders, acknowledged, detection with evidence
-// submitted) and then failed; run it with `cargo test --test api e2e -- --ignored`.
 #[tokio::test]
-#[ignore = "not yet stable inside the full parallel suite; run with --ignored"]
 async fn a_drill_runs_end_to_end_in_real_browsers() {
     let Some(binary) = chromedriver() else {
         assert!(
@@ -533,6 +539,16 @@ async fn a_drill_runs_end_to_end_in_real_browsers() {
         "team A's time to detect on the scorecard",
         &format!(
             "const cell = document.querySelector('[data-ref=scorecard] tr[data-team-id=\"{}\"] td.mttd'); return !!cell && cell.textContent.trim() !== '—';",
+            s.team_a
+        ),
+    )
+    .await;
+    // …and the live scoreboard's drill score (a `score_updated` event).
+    until(
+        &controller,
+        "team A's drill score on the live scoreboard",
+        &format!(
+            "const cell = document.querySelector('[data-ref=scorecard] tr[data-team-id=\"{}\"] td.drill-score'); return !!cell && /^[0-9]+\\.[0-9]$/.test(cell.textContent.trim());",
             s.team_a
         ),
     )
