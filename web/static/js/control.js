@@ -202,6 +202,9 @@ setInterval(loadPresence, 10000);
 const scoreBody = ref('scorecard');
 const scoreNote = ref('scorecard-note');
 const secs = (v) => (v === null || v === undefined ? t('none') : duration(v));
+// team_id → the drill score (0–100) of the latest `score_updated` (the live scoreboard).
+const liveScores = new Map();
+const score = (v) => (typeof v === 'number' ? v.toFixed(1) : t('none'));
 
 async function loadScorecard() {
   let card;
@@ -221,7 +224,8 @@ async function loadScorecard() {
       el('td', { class: 'num', text: secs(team.p90_time_to_detect_s) }),
       el('td', { class: 'num' }, `${team.detected}/${team.items}`,
         team.undetected ? el('span', { class: 'muted small', text: ` (${t('undetected', team.undetected)})` }) : null),
-      el('td', { class: 'num', text: secs(team.mean_time_to_acknowledge_s) })));
+      el('td', { class: 'num', text: secs(team.mean_time_to_acknowledge_s) }),
+      el('td', { class: 'num drill-score', text: score(liveScores.get(team.team_id)) })));
   }
   scoreBody.replaceChildren(...rowsOut);
   scoreNote.textContent = t('scorecard-updated', vnTime(new Date(serverNow()).toISOString()));
@@ -278,7 +282,11 @@ function onEvent(event, live) {
   const d = event.data || {};
   if (event.kind === 'inject_released') updateRow(d.inject_id, { state: 'released', released_at: d.released_at });
   if (event.kind === 'inject_skipped') updateRow(d.inject_id, { state: 'skipped' });
-  if (event.kind !== 'score_updated') {
+  if (event.kind === 'score_updated') {
+    for (const team of d.teams || []) liveScores.set(team.team_id, team.score);
+    // Replayed or live, the newest scores are shown.
+    scheduleScorecard();
+  } else {
     stream.add(event.seq, { kind: event.kind, at: event.at, ...describe(event) });
   }
   if (live && SCORING.has(event.kind)) scheduleScorecard();
