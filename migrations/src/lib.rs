@@ -16,6 +16,7 @@ mod m20261121_000005_drill_leases;
 mod m20261121_000006_drill_records;
 mod m20261121_000007_maturity;
 mod m20261121_000008_after_action;
+mod m20261121_000009_assessment_evidence;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_drill_records::Migration),
             Box::new(m20261121_000007_maturity::Migration),
             Box::new(m20261121_000008_after_action::Migration),
+            Box::new(m20261121_000009_assessment_evidence::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod aar_observation;
 pub mod api_token;
+pub mod assessment_evidence;
 pub mod capability_assessment;
 pub mod corrective_action;
 pub mod drill;

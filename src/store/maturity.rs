@@ -24,8 +24,8 @@ use crate::domain::drill::DrillKind;
 use crate::domain::registry::{Certificate, playbook_is_stale};
 use crate::domain::{ExpertGroup, Side};
 use crate::entities::{
-    capability_assessment, drill, drill_scorecard, drill_system, drill_team, maturity_framework,
-    maturity_result, playbook, playbook_version, system, team, team_member,
+    assessment_evidence, capability_assessment, drill, drill_scorecard, drill_system, drill_team,
+    maturity_framework, maturity_result, playbook, playbook_version, system, team, team_member,
 };
 use crate::maturity::framework::BUILTIN_TOML;
 use crate::maturity::{
@@ -365,6 +365,121 @@ pub async fn put_assessment<C: ConnectionTrait + TransactionTrait>(
     };
     txn.commit().await?;
     Ok((assessment(saved)?, created))
+}
+
+// ---------------------------------------------------------------- assessment evidence
+
+/// A file attached to one parameter of a team's assessment for a year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentEvidence {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub year: i32,
+    /// The framework parameter it supports (`O-1`…).
+    pub parameter: String,
+    pub sha256: String,
+    pub size: i64,
+    /// Sniffed from the bytes (`application/octet-stream` when unknown).
+    pub content_type: String,
+    pub filename: String,
+    pub uploaded_by: Uuid,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<assessment_evidence::Model> for AssessmentEvidence {
+    fn from(m: assessment_evidence::Model) -> Self {
+        AssessmentEvidence {
+            id: m.id,
+            team_id: m.team_id,
+            year: m.year,
+            parameter: m.parameter,
+            sha256: m.sha256,
+            size: m.size,
+            content_type: m.content_type,
+            filename: m.filename,
+            uploaded_by: m.uploaded_by,
+            uploaded_at: m.uploaded_at,
+        }
+    }
+}
+
+/// A file already stored under its hash, to attach.
+#[derive(Debug, Clone)]
+pub struct NewAssessmentEvidence {
+    pub parameter: String,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+    pub filename: String,
+    pub uploaded_by: Uuid,
+}
+
+/// Records a file attached to a parameter of the team's assessment for `year`. The
+/// bytes are already on disk, synced; the row is the acknowledgement.
+pub async fn add_assessment_evidence<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    scope: &Scope,
+    team_id: Uuid,
+    year: i32,
+    new: &NewAssessmentEvidence,
+    now: DateTime<Utc>,
+) -> Result<AssessmentEvidence, StoreError> {
+    let (_gate, txn) = begin_write(db).await?;
+    team_in_scope(&txn, scope, team_id).await?;
+    let model = assessment_evidence::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        team_id: Set(team_id),
+        year: Set(year),
+        parameter: Set(new.parameter.clone()),
+        sha256: Set(new.sha256.clone()),
+        size: Set(new.size),
+        content_type: Set(new.content_type.clone()),
+        filename: Set(new.filename.clone()),
+        uploaded_by: Set(new.uploaded_by),
+        uploaded_at: Set(crate::drill::chain::event_time(now)),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model.into())
+}
+
+/// The files attached to the team's assessment for `year`, oldest first.
+pub async fn list_assessment_evidence(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    team_id: Uuid,
+    year: i32,
+) -> Result<Vec<AssessmentEvidence>, StoreError> {
+    team_in_scope(db, scope, team_id).await?;
+    Ok(assessment_evidence::Entity::find()
+        .filter(assessment_evidence::Column::TeamId.eq(team_id))
+        .filter(assessment_evidence::Column::Year.eq(year))
+        .order_by_asc(assessment_evidence::Column::UploadedAt)
+        .order_by_asc(assessment_evidence::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// One attached file of the team's assessment for `year`, if in scope.
+pub async fn assessment_evidence(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    team_id: Uuid,
+    year: i32,
+    id: Uuid,
+) -> Result<AssessmentEvidence, StoreError> {
+    team_in_scope(db, scope, team_id).await?;
+    assessment_evidence::Entity::find_by_id(id)
+        .filter(assessment_evidence::Column::TeamId.eq(team_id))
+        .filter(assessment_evidence::Column::Year.eq(year))
+        .one(db)
+        .await?
+        .map(Into::into)
+        .ok_or(StoreError::NotFound)
 }
 
 // ---------------------------------------------------------------- drill scorecards

@@ -776,3 +776,156 @@ async fn an_export_refuses_a_bad_year_or_format_and_an_empty_year_is_a_valid_fil
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+async fn attach(
+    app: &TestApp,
+    user: &TestUser,
+    team: &str,
+    year: i32,
+    parameter: Option<&str>,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    // No declared type: the server goes by the bytes and the name.
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(p) = parameter {
+        form = form.text("parameter", p.to_owned());
+    }
+    let resp = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/teams/{team}/assessments/{year}/evidence")))
+        .bearer_auth(&user.token)
+        .multipart(form.part("file", part))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+#[tokio::test]
+async fn a_file_attached_to_a_parameter_is_listed_downloaded_as_an_attachment_and_checked() {
+    let (app, controller) = with_controller().await;
+    let team = app.team(&controller, "Đội ứng cứu").await;
+    let decision = "Quyết định 123/QĐ-STTTT thành lập đội ứng cứu sự cố".as_bytes();
+
+    let (status, saved) = attach(
+        &app,
+        &controller,
+        &team,
+        2026,
+        Some("O-1"),
+        "QĐ 123.txt",
+        decision,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["parameter"], "O-1");
+    assert_eq!(saved["size"], decision.len());
+    assert_eq!(saved["filename"], "QĐ 123.txt");
+    let expected_sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(decision))
+    };
+    assert_eq!(saved["sha256"], expected_sha.as_str());
+
+    let (status, list) = app
+        .get(
+            &controller,
+            &format!("/api/v1/teams/{team}/assessments/2026/evidence"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let resp = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/v1/teams/{team}/assessments/2026/evidence/{}",
+            saved["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&controller.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), decision);
+
+    // Refused, and nothing recorded: an unknown parameter, none at all, an HTML page
+    // named .png, a year out of range; an observer may not attach; another
+    // organisation's team is not found.
+    let (status, body) = attach(&app, &controller, &team, 2026, Some("Z-99"), "a.txt", b"x").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("parameter"),
+    );
+    let (status, body) = attach(&app, &controller, &team, 2026, None, "a.txt", b"x").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("parameter"),
+    );
+    let (status, body) = attach(
+        &app,
+        &controller,
+        &team,
+        2026,
+        Some("O-1"),
+        "scan.png",
+        b"<!doctype html><script>alert(1)</script>",
+    )
+    .await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("file"),
+    );
+    let (status, body) = attach(&app, &controller, &team, 3000, Some("O-1"), "a.txt", b"x").await;
+    assert_error(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("year"),
+    );
+    let org = controller.org_id;
+    let observer = app.user("quan-sat", Role::Observer, org).await;
+    let (status, body) = attach(&app, &observer, &team, 2026, Some("O-1"), "a.txt", b"x").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let other_org = app.org("so-khac", None).await;
+    let stranger = app.user("nguoi-ngoai", Role::Controller, other_org).await;
+    let (status, body) = attach(&app, &stranger, &team, 2026, Some("O-1"), "a.txt", b"x").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = app
+        .get(
+            &stranger,
+            &format!(
+                "/api/v1/teams/{team}/assessments/2026/evidence/{}",
+                saved["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count(cyberdrill::entities::assessment_evidence::Entity)
+            .await,
+        1,
+        "only the first file was recorded"
+    );
+}

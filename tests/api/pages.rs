@@ -1255,12 +1255,20 @@ fn maturity_samples() -> Vec<(&'static str, Value)> {
                 level: "3".into(),
                 evidence: "QĐ 1".into(),
                 error: Some("O-1: level 5 is outside the scale 0–4".into()),
+                attachments: vec![AttachmentVm {
+                    filename: "QĐ 123.pdf".into(),
+                    url: "/api/v1/teams/x/assessments/2026/evidence/y".into(),
+                    size: "12 KB".into(),
+                }],
             }],
         }],
         levels: (0..=4).map(|l| l.to_string()).collect(),
         saved: true,
         may_edit: true,
         errors: errors(&["method", "assessor", "assessed_on", "notes"]),
+        upload_action: "/teams/x/assessments/2026/evidence".into(),
+        upload_error: Some("file: the file is empty".into()),
+        uploaded: true,
     };
     vec![
         (
@@ -1428,4 +1436,65 @@ async fn the_assessment_form_saves_every_level_and_refuses_a_level_5_naming_the_
     );
     let (status, page) = browser.get("/maturity?year=3000").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+
+    // A file attached to a parameter from the page is listed under it; one without
+    // the form's token, or an HTML page named .png, is refused and not listed.
+    let upload = |csrf: String, name: &'static str, bytes: &'static [u8]| {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name)
+            .mime_str("application/octet-stream")
+            .unwrap();
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf)
+            .text("parameter", "O-1")
+            .part("file", part)
+    };
+    let attach = format!("{path}/evidence");
+    let resp = browser
+        .client
+        .post(format!("{}{attach}", browser.base))
+        .multipart(upload(
+            browser.csrf().await,
+            "QĐ thành lập đội.pdf",
+            b"%PDF-1.4 decision",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, page) = browser.get(&format!("{path}?uploaded=1")).await;
+    assert!(page.contains("QĐ thành lập đội.pdf"), "{page}");
+    assert!(page.contains("Đã đính kèm tệp."));
+    let resp = browser
+        .client
+        .post(format!("{}{attach}", browser.base))
+        .multipart(upload("forged".into(), "khác.pdf", b"%PDF-1.4 other"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = browser
+        .client
+        .post(format!("{}{attach}", browser.base))
+        .multipart(upload(
+            browser.csrf().await,
+            "ảnh.png",
+            b"<!doctype html><script>alert(1)</script>",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("role=\"alert\" id=\"attach-error\">file:"),
+        "{page}"
+    );
+    let (_, stored) = app
+        .get(
+            &btc,
+            &format!("/api/v1/teams/{team}/assessments/2026/evidence"),
+        )
+        .await;
+    assert_eq!(stored["items"].as_array().unwrap().len(), 1, "{stored}");
 }

@@ -61,7 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[expect(dead_code, reason = "documents the multipart body for OpenAPI")]
 pub struct EvidenceUpload {
     #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
+    pub(crate) file: Vec<u8>,
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -184,76 +184,176 @@ fn io_error(e: std::io::Error) -> AppError {
     AppError::Internal(anyhow::Error::new(e).context("storing an evidence file"))
 }
 
-/// Streams the `file` part to disk under its hash; returns (sha256, size, type, name).
-async fn receive(
-    state: &AppState,
+/// A file received, synced and stored under its hash.
+pub(crate) struct ReceivedFile {
+    pub sha256: String,
+    pub size: i64,
+    /// Sniffed from the bytes.
+    pub content_type: String,
+    pub filename: String,
+}
+
+/// The longest text part kept beside the file (`parameter`…).
+const MAX_TEXT_PART: usize = 1024;
+
+/// Streams the `file` part to disk under its hash in `dir`; the other parts, short
+/// texts, are returned by name in any order.
+pub(crate) async fn receive(
+    dir: &Path,
     mut multipart: Multipart,
-) -> AppResult<(String, i64, String, String)> {
-    let dir = state.config.evidence_dir.clone();
+) -> AppResult<(ReceivedFile, std::collections::BTreeMap<String, String>)> {
+    let mut texts = std::collections::BTreeMap::new();
+    let mut received = None;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name().map(str::to_owned) {
+            Some(name) if name == "file" && received.is_none() => {
+                received = Some(receive_file(dir, field).await?);
+            }
+            Some(name) if name != "file" => {
+                let text = field.text().await.map_err(multipart_error)?;
+                if text.len() > MAX_TEXT_PART {
+                    return Err(AppError::field(&name, "too_long", "at most 1024 bytes"));
+                }
+                texts.insert(name, text);
+            }
+            _ => {}
+        }
+    }
+    let file = received.ok_or_else(|| {
+        AppError::field(
+            "file",
+            "required",
+            "attach the file as the multipart part `file`",
+        )
+    })?;
+    Ok((file, texts))
+}
+
+async fn receive_file(
+    dir: &Path,
+    mut field: axum::extract::multipart::Field<'_>,
+) -> AppResult<ReceivedFile> {
     let tmp_dir = dir.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir)
         .await
         .map_err(io_error)?;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        if field.name() != Some("file") {
-            continue;
+    let filename = clean_filename(field.file_name());
+    let declared = field.content_type().map(str::to_owned);
+    let mut partial = Partial {
+        path: tmp_dir.join(format!("{}.part", Uuid::now_v7())),
+        kept: false,
+    };
+    let mut file = tokio::fs::File::create(&partial.path)
+        .await
+        .map_err(io_error)?;
+    let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let mut size = 0usize;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        size += chunk.len();
+        // Stop reading as soon as the file is too large: the rest is never read.
+        if size > MAX_EVIDENCE_BYTES {
+            return Err(AppError::PayloadTooLarge);
         }
-        let filename = clean_filename(field.file_name());
-        let declared = field.content_type().map(str::to_owned);
-        let mut partial = Partial {
-            path: tmp_dir.join(format!("{}.part", Uuid::now_v7())),
-            kept: false,
-        };
-        let mut file = tokio::fs::File::create(&partial.path)
-            .await
-            .map_err(io_error)?;
-        let mut hasher = Sha256::new();
-        let mut head = Vec::with_capacity(SNIFF_BYTES);
-        let mut size = 0usize;
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            size += chunk.len();
-            // Stop reading as soon as the file is too large: the rest is never read.
-            if size > MAX_EVIDENCE_BYTES {
-                return Err(AppError::PayloadTooLarge);
-            }
-            if head.len() < SNIFF_BYTES {
-                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
-                head.extend_from_slice(&chunk[..take]);
-            }
-            hasher.update(&chunk);
-            file.write_all(&chunk).await.map_err(io_error)?;
+        if head.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
         }
-        if size == 0 {
-            return Err(AppError::field("file", "required", "the file is empty"));
-        }
-        let content_type = check_claim(&filename, declared.as_deref(), &head)?;
-        file.sync_all().await.map_err(io_error)?;
-        drop(file);
-        let sha256 = hex::encode(hasher.finalize());
-        let target = stored_path(&dir, &sha256);
-        if let Some(parent) = target.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
-        }
-        tokio::fs::rename(&partial.path, &target)
-            .await
-            .map_err(io_error)?;
-        partial.kept = true;
-        // The rename is durable once its directory is synced.
-        if let Some(parent) = target.parent() {
-            let parent = parent.to_owned();
-            tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-                .map_err(io_error)?;
-        }
-        let size = i64::try_from(size).map_err(|e| AppError::Internal(e.into()))?;
-        return Ok((sha256, size, content_type, filename));
+        hasher.update(&chunk);
+        file.write_all(&chunk).await.map_err(io_error)?;
     }
-    Err(AppError::field(
-        "file",
-        "required",
-        "attach the file as the multipart part `file`",
-    ))
+    if size == 0 {
+        return Err(AppError::field("file", "required", "the file is empty"));
+    }
+    let content_type = check_claim(&filename, declared.as_deref(), &head)?;
+    file.sync_all().await.map_err(io_error)?;
+    drop(file);
+    let sha256 = hex::encode(hasher.finalize());
+    let target = stored_path(dir, &sha256);
+    if let Some(parent) = target.parent() {
+        tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
+    }
+    tokio::fs::rename(&partial.path, &target)
+        .await
+        .map_err(io_error)?;
+    partial.kept = true;
+    // The rename is durable once its directory is synced.
+    if let Some(parent) = target.parent() {
+        let parent = parent.to_owned();
+        tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(io_error)?;
+    }
+    let size = i64::try_from(size).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(ReceivedFile {
+        sha256,
+        size,
+        content_type,
+        filename,
+    })
+}
+
+/// Refuses a body declared larger than an upload may be, before reading it.
+pub(crate) fn check_declared_length(headers: &HeaderMap) -> AppResult<()> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > EVIDENCE_BODY_LIMIT as u64) {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(())
+}
+
+/// The request body as multipart, or 400.
+pub(crate) async fn multipart_of(req: Request, state: &AppState) -> AppResult<Multipart> {
+    Multipart::from_request(req, state).await.map_err(|e| {
+        AppError::BadRequest(format!(
+            "expected a multipart/form-data body: {}",
+            e.body_text()
+        ))
+    })
+}
+
+/// A stored file as a download: always an attachment, `nosniff`, `sandbox`, and only
+/// the safe image types served as themselves.
+pub(crate) async fn file_response(
+    dir: &Path,
+    sha256: &str,
+    content_type: &str,
+    size: i64,
+    filename: &str,
+) -> AppResult<Response> {
+    let path = stored_path(dir, sha256);
+    let file = tokio::fs::File::open(&path).await.map_err(io_error)?;
+    let content_type = if SAFE_IMAGES.contains(&content_type) {
+        content_type.to_owned()
+    } else {
+        "application/octet-stream".to_owned()
+    };
+    let mut headers = HeaderMap::new();
+    let value = |s: &str| HeaderValue::from_str(s).map_err(|e| AppError::Internal(e.into()));
+    headers.insert(header::CONTENT_TYPE, value(&content_type)?);
+    headers.insert(header::CONTENT_LENGTH, value(&size.to_string())?);
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        value(&content_disposition(filename))?,
+    );
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((headers, body).into_response())
 }
 
 /// Uploads an evidence file (multipart part `file`, ≤ 20 MB). 201 with `id`,
@@ -277,21 +377,9 @@ pub async fn upload_evidence(
         _ => Vec::new(),
     };
     let (team_id, audience) = uploader_audience(&me, &teams)?;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > EVIDENCE_BODY_LIMIT as u64) {
-        return Err(AppError::PayloadTooLarge);
-    }
-    let multipart = Multipart::from_request(req, &state).await.map_err(|e| {
-        AppError::BadRequest(format!(
-            "expected a multipart/form-data body: {}",
-            e.body_text()
-        ))
-    })?;
-    let (sha256, size, content_type, filename) = receive(&state, multipart).await?;
+    check_declared_length(req.headers())?;
+    let multipart = multipart_of(req, &state).await?;
+    let (file, _) = receive(&state.config.evidence_dir, multipart).await?;
     let evidence = records::add_evidence(
         &state.db,
         id,
@@ -299,10 +387,10 @@ pub async fn upload_evidence(
             uploader_id: me.user.id,
             team_id,
             audience,
-            sha256,
-            size,
-            content_type,
-            filename,
+            sha256: file.sha256,
+            size: file.size,
+            content_type: file.content_type,
+            filename: file.filename,
         },
         Utc::now(),
     )
@@ -340,35 +428,14 @@ pub async fn download_evidence(
         .await?
         .filter(|e| visibility.allows(&e.audience))
         .ok_or(AppError::NotFound)?;
-    let path = stored_path(&state.config.evidence_dir, &row.sha256);
-    let file = tokio::fs::File::open(&path).await.map_err(io_error)?;
-    let content_type = if SAFE_IMAGES.contains(&row.content_type.as_str()) {
-        row.content_type.clone()
-    } else {
-        "application/octet-stream".to_owned()
-    };
-    let mut headers = HeaderMap::new();
-    let value = |s: &str| HeaderValue::from_str(s).map_err(|e| AppError::Internal(e.into()));
-    headers.insert(header::CONTENT_TYPE, value(&content_type)?);
-    headers.insert(header::CONTENT_LENGTH, value(&row.size.to_string())?);
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        value(&content_disposition(&row.filename))?,
-    );
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    Ok((headers, body).into_response())
+    file_response(
+        &state.config.evidence_dir,
+        &row.sha256,
+        &row.content_type,
+        row.size,
+        &row.filename,
+    )
+    .await
 }
 
 /// `attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266 / 5987).

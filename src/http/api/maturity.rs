@@ -350,7 +350,8 @@ pub async fn get_assessment(
 
 /// Records (or replaces) a team's capability assessment for a year. A level outside
 /// the framework's scale → 422 naming the parameter (`parameters.O-1.level`).
-/// Evidence is kept as notes per parameter; files are not attached.
+/// Evidence is kept as notes per parameter; files are attached to a parameter with
+/// `POST …/assessments/{year}/evidence`.
 #[utoipa::path(put, path = "/api/v1/teams/{id}/assessments/{year}", tag = "maturity",
     params(("id" = Uuid, Path), ("year" = i64, Path)), request_body = AssessmentDraft,
     responses((status = 201, body = Assessment), (status = 200, body = Assessment), (status = 403, body = ErrorEnvelope),

@@ -3,6 +3,7 @@
 //! same declarations that route requests and cannot drift from them.
 
 pub mod aar;
+pub mod assessment_evidence;
 pub mod auth;
 pub mod drills;
 pub mod evidence;
@@ -64,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(scenarios::router())
         .merge(maturity::router())
         .merge(maturity_export::router())
+        .merge(assessment_evidence::router())
 }
 
 /// A page of a list: `next_cursor` is passed back as `cursor` to get the next page.

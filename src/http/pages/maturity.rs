@@ -4,10 +4,11 @@
 //! API's (`validate_assessment`, `validate_year`).
 
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -23,15 +24,23 @@ use crate::maturity::framework::Bilingual;
 use crate::maturity::{AssessmentMethod, Framework, GateResult, TeamMaturity};
 use crate::state::AppState;
 use crate::store;
-use crate::store::maturity::Assessment;
+use crate::store::maturity::{Assessment, AssessmentEvidence};
 use crate::time::vietnam_date;
 use crate::views::Lang;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/maturity", get(show_maturity)).route(
-        "/teams/{id}/assessments/{year}",
-        get(assessment_form).post(save_assessment),
-    )
+    Router::new()
+        .route("/maturity", get(show_maturity))
+        .route(
+            "/teams/{id}/assessments/{year}",
+            get(assessment_form).post(save_assessment),
+        )
+        .route(
+            "/teams/{id}/assessments/{year}/evidence",
+            post(upload_attachment).layer(DefaultBodyLimit::max(
+                crate::http::api::evidence::MAX_EVIDENCE_BYTES + 64 * 1024,
+            )),
+        )
 }
 
 fn pick(lang: Lang, b: &Bilingual) -> String {
@@ -296,6 +305,11 @@ pub struct AssessmentFormVm {
     pub saved: bool,
     pub may_edit: bool,
     pub errors: ErrorsVm,
+    /// Where the attachment form posts (multipart: `parameter`, `file`).
+    pub upload_action: String,
+    /// Why the last attachment was refused, in the words of the API's error.
+    pub upload_error: Option<String>,
+    pub uploaded: bool,
 }
 
 #[derive(Serialize)]
@@ -312,6 +326,14 @@ pub struct ParameterVm {
     pub level: String,
     pub evidence: String,
     pub error: Option<String>,
+    pub attachments: Vec<AttachmentVm>,
+}
+
+#[derive(Serialize)]
+pub struct AttachmentVm {
+    pub filename: String,
+    pub url: String,
+    pub size: String,
 }
 
 #[expect(
@@ -353,6 +375,7 @@ fn form_vm(
                         error: errors
                             .get(&format!("parameters.{}.level", p.code))
                             .map(|e| e.message.clone()),
+                        attachments: Vec::new(),
                     }
                 })
                 .collect(),
@@ -374,6 +397,40 @@ fn form_vm(
         saved,
         may_edit,
         errors: ErrorsVm::from(errors),
+        upload_action: format!("/teams/{}/assessments/{year}/evidence", team.id),
+        upload_error: None,
+        uploaded: false,
+    }
+}
+
+/// Puts each attached file under its parameter.
+fn with_attachments(mut vm: AssessmentFormVm, files: &[AssessmentEvidence]) -> AssessmentFormVm {
+    for p in vm
+        .categories
+        .iter_mut()
+        .flat_map(|c| c.parameters.iter_mut())
+    {
+        p.attachments = files
+            .iter()
+            .filter(|f| f.parameter == p.code)
+            .map(|f| AttachmentVm {
+                filename: f.filename.clone(),
+                url: format!(
+                    "/api/v1/teams/{}/assessments/{}/evidence/{}",
+                    f.team_id, f.year, f.id
+                ),
+                size: human_size(f.size),
+            })
+            .collect();
+    }
+    vm
+}
+
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} B"),
     }
 }
 
@@ -408,6 +465,8 @@ impl FormValues {
 pub struct SavedQuery {
     #[serde(default)]
     pub saved: String,
+    #[serde(default)]
+    pub uploaded: String,
 }
 
 async fn form_context(
@@ -462,7 +521,7 @@ async fn assessment_form(
         method: "self".into(),
         ..Default::default()
     });
-    let vm = form_vm(
+    let mut vm = form_vm(
         ctx.lang,
         &framework,
         &team,
@@ -472,6 +531,11 @@ async fn assessment_form(
         may_edit,
         q.saved == "1",
     );
+    vm.uploaded = q.uploaded == "1";
+    let files = store::maturity::list_assessment_evidence(&state.db, &me.scope, team.id, year)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let vm = with_attachments(vm, &files);
     Ok(render(
         &state,
         &ctx,
@@ -573,4 +637,74 @@ async fn save_assessment(
     .await
     .map_err(|e| ctx.fail(e))?;
     Ok(Redirect::to(&format!("/teams/{}/assessments/{year}?saved=1", team.id)).into_response())
+}
+
+/// The attachment form: one file for one parameter. Refused uploads show the form
+/// again with the reason; nothing is recorded.
+async fn upload_attachment(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, year)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, PageError> {
+    use crate::http::api::assessment_evidence::{receive_upload, record};
+    let (me, team, year, existing, framework) = form_context(&state, &ctx, &id, &year).await?;
+    let headers = req.headers().clone();
+    let outcome = async {
+        let received = receive_upload(&state, &me, team.id, i64::from(year), req).await?;
+        let token = received.texts.get("_csrf").cloned().unwrap_or_default();
+        if !crate::auth::session::form_token_matches(&headers, &token) {
+            return Err(AppError::Forbidden);
+        }
+        record(&state, &me, team.id, received).await
+    }
+    .await;
+    let error = match outcome {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!(
+                "/teams/{}/assessments/{year}?uploaded=1#attachments",
+                team.id
+            ))
+            .into_response());
+        }
+        Err(e @ (AppError::Validation(_) | AppError::PayloadTooLarge)) => e,
+        Err(e) => return Err(ctx.fail(e)),
+    };
+    let message = match &error {
+        AppError::Validation(fields) => fields
+            .0
+            .iter()
+            .map(|(field, e)| format!("{field}: {}", e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.envelope().error.message,
+    };
+    let values = existing.as_ref().map(FormValues::of).unwrap_or(FormValues {
+        method: "self".into(),
+        ..Default::default()
+    });
+    let mut vm = form_vm(
+        ctx.lang,
+        &framework,
+        &team,
+        year,
+        &values,
+        &FieldErrors::new(),
+        true,
+        false,
+    );
+    vm.upload_error = Some(message);
+    let files = store::maturity::list_assessment_evidence(&state.db, &me.scope, team.id, year)
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let vm = with_attachments(vm, &files);
+    Ok(render_status(
+        &state,
+        &ctx,
+        error.status(),
+        "pages/assessment_form",
+        "assessment-title",
+        "maturity",
+        &vm,
+    ))
 }
