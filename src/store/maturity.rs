@@ -851,8 +851,11 @@ pub async fn blue_teams(
     if let Scope::Orgs(ids) = scope {
         q = q.filter(team::Column::OrgId.is_in(ids.clone()));
     }
+    // An organisation stands for itself and its units: a ministry's result includes
+    // the teams of its centres and departments.
     if let Some(org) = org_id {
-        q = q.filter(team::Column::OrgId.eq(org));
+        let units = super::orgs::subtree(db, org).await?;
+        q = q.filter(team::Column::OrgId.is_in(units));
     }
     Ok(q.order_by_asc(team::Column::Name).all(db).await?)
 }

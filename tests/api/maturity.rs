@@ -766,6 +766,29 @@ async fn an_export_refuses_a_bad_year_or_format_and_an_empty_year_is_a_valid_fil
     let pdf = export(&app, &controller, 2024, "pdf").await;
     assert!(pdf.bytes.starts_with(b"%PDF"));
 
+    // An organisation's export includes the teams of its units.
+    let unit = app.org("trung-tam-cntt", Some(controller.org_id)).await;
+    let unit_controller = app.user("dieu-phoi-tt", Role::Controller, unit).await;
+    let unit_team = app
+        .team(&unit_controller, "Đội ứng cứu Trung tâm CNTT")
+        .await;
+    let (status, body) = app
+        .put(
+            &unit_controller,
+            &format!("/api/v1/teams/{unit_team}/assessments/2025"),
+            assessment("self", all_parameters(2, &[])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let parent = export(&app, &controller, 2025, "json").await;
+    let file: Value = serde_json::from_slice(&parent.bytes).unwrap();
+    assert_eq!(file["content"]["organisation"]["slug"], "so-tt");
+    assert_eq!(
+        file["content"]["teams"][0]["team_id"],
+        unit_team.as_str(),
+        "{file}"
+    );
+
     // Another organisation's export is not reachable.
     let other = app.org("so-khac", None).await;
     let (status, body) = app

@@ -1285,7 +1285,10 @@ fn maturity_samples() -> Vec<(&'static str, Value)> {
                 }],
                 framework: "Khung năng lực".into(),
                 framework_is_proposal: true,
-                charts: vec!["<svg></svg>".into()],
+                charts: vec![ChartVm {
+                    title: "Điểm theo lĩnh vực".into(),
+                    svg: "<svg></svg>".into(),
+                }],
                 exports: vec![ExportLinkVm {
                     format_name: "PDF",
                     url: "/api/v1/maturity/export?year=2026&format=pdf".into(),

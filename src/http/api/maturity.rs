@@ -86,7 +86,8 @@ pub fn validate_year(year: i64, today: NaiveDate, field: &str) -> Result<i32, Ap
 pub struct MaturityQuery {
     /// The year (Vietnam calendar), 2000 to next year.
     pub year: i64,
-    /// Only the teams of this organisation (it must be in the caller's scope).
+    /// Only the teams of this organisation and its units (it must be in the caller's
+    /// scope).
     pub org_id: Option<Uuid>,
 }
 

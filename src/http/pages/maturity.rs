@@ -72,9 +72,15 @@ pub struct MaturityPageVm {
     pub framework_is_proposal: bool,
     /// Server-rendered SVG charts (dimension scores per team, time to detect across
     /// the year's drills, the score across years); `export::svg` escapes every text.
-    pub charts: Vec<String>,
+    pub charts: Vec<ChartVm>,
     /// `GET /api/v1/maturity/export` for this year and organisation, per format.
     pub exports: Vec<ExportLinkVm>,
+}
+
+#[derive(Serialize)]
+pub struct ChartVm {
+    pub title: String,
+    pub svg: String,
 }
 
 #[derive(Serialize)]
@@ -268,7 +274,7 @@ async fn show_maturity(
 }
 
 /// The export's charts, drawn from the same content the files carry.
-fn charts(year: i32, framework: &Framework, teams: &[TeamMaturity]) -> Vec<String> {
+fn charts(year: i32, framework: &Framework, teams: &[TeamMaturity]) -> Vec<ChartVm> {
     use crate::export::{from_maturity, maturity as export, svg};
     let organisation = export::OrgRef {
         id: uuid::Uuid::nil(),
@@ -276,14 +282,20 @@ fn charts(year: i32, framework: &Framework, teams: &[TeamMaturity]) -> Vec<Strin
         name: String::new(),
     };
     let content = from_maturity::content(year, organisation, framework, teams);
-    vec![
-        svg::render(
-            &export::dimensions_chart(&content).layout(),
+    [
+        (
+            export::dimensions_chart(&content).layout(),
             "chart-dimensions",
         ),
-        svg::render(&export::detection_chart(&content).layout(), "chart-mttd"),
-        svg::render(&export::trend_chart(&content).layout(), "chart-trend"),
+        (export::detection_chart(&content).layout(), "chart-mttd"),
+        (export::trend_chart(&content).layout(), "chart-trend"),
     ]
+    .into_iter()
+    .map(|(figure, id)| ChartVm {
+        title: figure.title.clone(),
+        svg: svg::render(&figure, id),
+    })
+    .collect()
 }
 
 // ---------------------------------------------------------------- the assessment form
