@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password;
@@ -549,6 +549,50 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
         )
         .await?;
     }
+
+    // The blue team's self-assessment of this year, so that `/maturity` has a team to
+    // show from the start: organisation and processes mostly at 3 (explicit,
+    // approved), people and tools at 2, as a young team would assess itself.
+    let framework = crate::maturity::Framework::builtin();
+    let parameters = framework
+        .parameters
+        .iter()
+        .map(|p| store::maturity::ParameterLevel {
+            code: p.code.clone(),
+            level: match p.category() {
+                "O" | "P" => 3,
+                _ => 2,
+            },
+            evidence: match p.code.as_str() {
+                "O-1" => "Quyết định 45/QĐ-TTCNTT thành lập đội ứng cứu sự cố".into(),
+                "P-14" => "Quy trình báo cáo sự cố theo mẫu 03/04 Thông tư 20/2017".into(),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    store::maturity::put_assessment(
+        db,
+        &all,
+        blue.id,
+        today.year(),
+        &store::maturity::AssessmentWrite {
+            method: crate::maturity::AssessmentMethod::SelfAssessment,
+            assessor: "Lê Minh Ứng Cứu (trưởng nhóm)".into(),
+            assessed_on: Some(days_ago(10)),
+            framework: store::maturity::FrameworkKey {
+                id: framework.id.clone(),
+                version: framework.version,
+            },
+            parameters,
+            notes: "Tự đánh giá năng lực năm nay (dữ liệu mẫu)".into(),
+        },
+        user_ids
+            .get("Nguyễn Văn Tổ Chức")
+            .copied()
+            .unwrap_or_else(uuid::Uuid::nil),
+        Utc::now(),
+    )
+    .await?;
 
     // A planned drill of the IT centre (so that its responders see it; the ministry's
     // committee and judges see their units' drills), on the shipped ransomware

@@ -635,9 +635,14 @@ fn fill(path: &str, ids: &[(&str, &str)]) -> Option<String> {
         .iter()
         .find(|(r, _)| *r == "members")
         .map(|(_, id)| *id)?;
+    let evidence = ids
+        .iter()
+        .find(|(r, _)| *r == "evidence")
+        .map_or("", |(_, id)| *id);
     Some(
         path.replace("{id}", id)
             .replace("{member_id}", member)
+            .replace("{evidence_id}", evidence)
             .replace("{version}", "1")
             .replace("{year}", "2026"),
     )
@@ -664,6 +669,25 @@ async fn every_documented_registry_path_is_served() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    // …and a file attached to it (`…/assessments/{year}/evidence/{evidence_id}`).
+    let part = reqwest::multipart::Part::bytes(b"QD 45".to_vec()).file_name("qd.txt");
+    let form = reqwest::multipart::Form::new()
+        .text("parameter", "O-1")
+        .part("file", part);
+    let attached: serde_json::Value = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/teams/{team}/assessments/2026/evidence")))
+        .bearer_auth(&admin.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let evidence = attached["id"]
+        .as_str()
+        .expect("an attached file")
+        .to_owned();
     let (_, _, token) = app.request_token("admin", PASSWORD).await;
     let root = app.root_org.to_string();
     let ids = [
@@ -673,6 +697,7 @@ async fn every_documented_registry_path_is_served() {
         ("playbooks", playbook.as_str()),
         ("orgs", root.as_str()),
         ("auth", token["id"].as_str().unwrap()),
+        ("evidence", evidence.as_str()),
     ];
     let registry = ["auth", "me", "orgs", "systems", "teams", "playbooks"];
     let doc = openapi(&app).await;
