@@ -30,8 +30,18 @@ pub struct TeamYear {
     pub systems: Vec<ProtectedSystem>,
     /// The drills that ended in the year in which the team played blue.
     pub drills: Vec<DrillRecord>,
+    /// The corrective actions of the improvement plans (after-action reports) of the
+    /// team's drills that fell due in the year; none due → not recorded.
+    pub improvement_plan: Option<PlanProgress>,
     /// Earlier years' recorded results, oldest first (for the trend).
     pub previous: Vec<TrendPoint>,
+}
+
+/// Corrective actions due in the year, and how many of them were done by its end.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PlanProgress {
+    pub due: u32,
+    pub done: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -501,7 +511,13 @@ fn facts(input: &TeamYear) -> Facts {
     );
     f.insert(Fact::RequiredTools, None);
     f.insert(Fact::ReportingTimeliness, None);
-    f.insert(Fact::ImprovementPlanClosure, None);
+    f.insert(
+        Fact::ImprovementPlanClosure,
+        input
+            .improvement_plan
+            .filter(|p| p.due > 0)
+            .map(|p| 100.0 * f64::from(p.done.min(p.due)) / f64::from(p.due)),
+    );
     f.insert(Fact::QualifiedExperts, Some(qualified));
     f.insert(Fact::Drills, Some(input.drills.len() as f64));
     f.insert(
@@ -555,8 +571,8 @@ fn not_recorded_note(fact: Fact) -> Bilingual {
             "cyberdrill does not record real incidents: reporting timeliness is left out and the weights renormalised.",
         ),
         Fact::ImprovementPlanClosure => (
-            "Chưa có dữ liệu kế hoạch khắc phục: bỏ qua tỷ lệ hoàn thành, trọng số được chuẩn hoá lại.",
-            "No improvement-plan records: the closure rate is left out and the weights renormalised.",
+            "Không có hành động khắc phục nào (kế hoạch cải tiến sau diễn tập) đến hạn trong năm: bỏ qua tỷ lệ hoàn thành, trọng số được chuẩn hoá lại.",
+            "No corrective action of an after-action improvement plan fell due in the year: the closure rate is left out and the weights renormalised.",
         ),
         Fact::NationalOrInternationalDrills => (
             "cyberdrill không phân biệt diễn tập quốc gia, quốc tế: không chứng minh được điều kiện này.",
@@ -787,7 +803,7 @@ mod tests {
     //! The worked example of `docs/scoring.md`: every number there is asserted here.
 
     use super::*;
-    use crate::maturity::kpi::{ReportGrades, SeverityCounts};
+    use crate::maturity::kpi::{ReportGrades, SeverityCounts, round2};
 
     fn id(n: u128) -> Uuid {
         Uuid::from_u128(n)
@@ -900,6 +916,7 @@ mod tests {
                     },
                 },
             ],
+            improvement_plan: None,
             previous: vec![],
         }
     }
@@ -972,6 +989,35 @@ mod tests {
         let k1 = m.kpis.iter().find(|k| k.id == "K1").unwrap();
         assert_eq!((k1.raw, k1.value), (Some(62.5), Some(62.5)));
         assert_eq!(m.trend.len(), 1);
+    }
+
+    #[test]
+    fn corrective_actions_due_in_the_year_feed_processes_and_the_level_4_gate() {
+        let mut input = example();
+        // 3 of 4 done: 75 %, the same as the P-parameters, so D4 and the score stay.
+        input.improvement_plan = Some(PlanProgress { due: 4, done: 3 });
+        let m = compute(&Framework::builtin(), &input);
+        // D4 = (0.4·75 + 0.3·75) / 0.7: real-incident reporting is still not recorded.
+        assert_eq!(dim(&m, "D4"), 75.0);
+        assert_eq!(m.score, 70.62);
+        let failed: Vec<&str> = m.gates_failed.iter().map(|g| g.id.as_str()).collect();
+        assert!(
+            failed.contains(&"L4.improvement"),
+            "75 % < 80 %: {failed:?}"
+        );
+        let not_assessed: Vec<&str> = m.gates_not_assessed.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(not_assessed, ["L4.reporting"]);
+
+        input.improvement_plan = Some(PlanProgress { due: 4, done: 1 });
+        let m = compute(&Framework::builtin(), &input);
+        assert_eq!(dim(&m, "D4"), round2((0.4 * 75.0 + 0.3 * 25.0) / 0.7));
+
+        // Nothing due: not recorded, as in the worked example.
+        input.improvement_plan = Some(PlanProgress { due: 0, done: 0 });
+        let m = compute(&Framework::builtin(), &input);
+        assert_eq!(dim(&m, "D4"), 75.0);
+        let not_assessed: Vec<&str> = m.gates_not_assessed.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(not_assessed, ["L4.reporting", "L4.improvement"]);
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub mod measure;
 
 pub use compute::{
     AssessmentInput, DimensionScore, DrillRecord, DrillUsed, GateResult, GateStatus, MemberFacts,
-    MetricScore, ProtectedSystem, TeamFacts, TeamMaturity, TeamYear, TrendPoint, compute,
+    MetricScore, PlanProgress, ProtectedSystem, TeamFacts, TeamMaturity, TeamYear, TrendPoint,
+    compute,
 };
 pub use framework::{
     AssessmentMethod, Bilingual, Framework, FrameworkErrors, FrameworkProblem, FrameworkRef,

@@ -24,13 +24,14 @@ use crate::domain::drill::DrillKind;
 use crate::domain::registry::{Certificate, playbook_is_stale};
 use crate::domain::{ExpertGroup, Side};
 use crate::entities::{
-    assessment_evidence, capability_assessment, drill, drill_scorecard, drill_system, drill_team,
-    maturity_framework, maturity_result, playbook, playbook_version, system, team, team_member,
+    assessment_evidence, capability_assessment, corrective_action, drill, drill_scorecard,
+    drill_system, drill_team, maturity_framework, maturity_result, playbook, playbook_version,
+    system, team, team_member,
 };
 use crate::maturity::framework::BUILTIN_TOML;
 use crate::maturity::{
     AssessmentInput, AssessmentMethod, Bilingual, DrillKpis, DrillMeasures, DrillRecord, Framework,
-    MemberFacts, ProtectedSystem, TeamFacts, TeamMaturity, TeamYear, TrendPoint,
+    MemberFacts, PlanProgress, ProtectedSystem, TeamFacts, TeamMaturity, TeamYear, TrendPoint,
 };
 
 // ---------------------------------------------------------------- frameworks
@@ -749,7 +750,7 @@ pub async fn team_year(
     let mut drills = Vec::new();
     if !played.is_empty() {
         let rows = drill::Entity::find()
-            .filter(drill::Column::Id.is_in(played))
+            .filter(drill::Column::Id.is_in(played.clone()))
             .filter(drill::Column::Status.eq("ended"))
             .filter(drill::Column::EndedAt.gte(start))
             .filter(drill::Column::EndedAt.lt(end))
@@ -783,6 +784,36 @@ pub async fn team_year(
         }
     }
 
+    // The improvement plans of every drill the team defended in: the corrective
+    // actions due between the start of the year and `as_of`, and those completed by
+    // the end of that day (so a later completion does not change a past year).
+    let improvement_plan = if played.is_empty() {
+        None
+    } else {
+        let first_day = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(StoreError::NotFound)?;
+        // Midnight (Vietnam time) after `as_of`.
+        let cutoff = as_of
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| t.and_local_timezone(crate::time::vietnam()).single())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or(StoreError::NotFound)?;
+        let due = corrective_action::Entity::find()
+            .filter(corrective_action::Column::DrillId.is_in(played))
+            .filter(corrective_action::Column::DueOn.gte(first_day))
+            .filter(corrective_action::Column::DueOn.lte(as_of))
+            .all(db)
+            .await?;
+        let done = due
+            .iter()
+            .filter(|a| a.status == "done" && a.completed_at.is_some_and(|t| t < cutoff))
+            .count();
+        Some(PlanProgress {
+            due: u32::try_from(due.len()).unwrap_or(u32::MAX),
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+        })
+    };
+
     let previous = maturity_result::Entity::find()
         .filter(maturity_result::Column::TeamId.eq(team.id))
         .filter(maturity_result::Column::Year.lt(year))
@@ -812,6 +843,7 @@ pub async fn team_year(
         assessment,
         systems: protected,
         drills,
+        improvement_plan,
         previous,
     })
 }

@@ -952,3 +952,76 @@ async fn a_file_attached_to_a_parameter_is_listed_downloaded_as_an_attachment_an
         "only the first file was recorded"
     );
 }
+
+#[tokio::test]
+async fn corrective_actions_due_in_the_year_count_towards_processes() {
+    let (app, controller) = with_controller().await;
+    let blue = app.team(&controller, "Đội ứng cứu").await;
+    let system = app.system(&controller, "Cổng thông tin", 2).await;
+    let org = controller.org_id;
+    let scenario =
+        crate::drills::store_scenario(&app, org, "plan-test", &[("note", None, "blue")]).await;
+    let (status, drill) = app
+        .post(
+            &controller,
+            "/api/v1/drills",
+            json!({
+                "scenario_id": scenario, "title": "Diễn tập chức năng", "kind": "functional",
+                "system_ids": [system], "teams": [{"team_id": blue, "side": "blue"}],
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{drill}");
+    let id = drill["id"].as_str().unwrap().to_owned();
+    for step in ["start", "end"] {
+        let (status, body) = app
+            .post(
+                &controller,
+                &format!("/api/v1/drills/{id}/{step}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let today = chrono::Utc::now()
+        .with_timezone(&cyberdrill::time::vietnam())
+        .date_naive();
+    let year = today.year();
+    let mut actions = Vec::new();
+    for what in [
+        "Cập nhật quy trình cô lập máy chủ",
+        "Bổ sung luật SIEM phát hiện webshell",
+    ] {
+        let (status, action) = app
+            .post(
+                &controller,
+                &format!("/api/v1/drills/{id}/aar/actions"),
+                json!({"action": what, "owner": "Trưởng nhóm", "due_on": today}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{action}");
+        actions.push(action["id"].as_str().unwrap().to_owned());
+    }
+    let (status, body) = app
+        .post(
+            &controller,
+            &format!("/api/v1/drills/{id}/aar/actions/{}/complete", actions[0]),
+            json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+
+    let (status, body) = app
+        .get(&controller, &format!("/api/v1/maturity?year={year}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let item = &body["items"][0];
+    // No assessment: P-parameters 0 (weight 0.4); one of two actions done, 50 %
+    // (0.3); real-incident reporting not recorded.
+    assert_eq!(
+        dimension(item, "D4"),
+        round2((0.4 * 0.0 + 0.3 * 50.0) / 0.7)
+    );
+    let notes = item["notes"].to_string();
+    assert!(!notes.contains("corrective action"), "{notes}");
+}
