@@ -620,6 +620,7 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
                 speed: 1.0,
                 system_ids: vec![portal.id, data_centre.id],
                 teams: vec![(blue.id, Side::Blue), (red.id, Side::Red)],
+                slots: Default::default(),
                 created_by: user_ids.get("Nguyễn Văn Tổ Chức").copied(),
             },
             Utc::now(),

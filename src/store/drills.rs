@@ -12,6 +12,8 @@
 //! [`get`]/[`list`] with the caller's scope; the mutating functions take a drill id
 //! the handler has already resolved in scope.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -30,7 +32,7 @@ use crate::domain::clock::DrillClock;
 use crate::domain::drill::{DrillKind, DrillStatus, Transition, Visibility, next_status};
 use crate::drill::chain::{GENESIS_HASH, event_time};
 use crate::entities::{drill, drill_inject, drill_system, drill_team, team_member};
-use crate::scenario::Scenario;
+use crate::scenario::{Audience, Scenario};
 
 // ---------------------------------------------------------------- read models
 
@@ -292,6 +294,9 @@ pub struct NewDrill<'a> {
     pub speed: f64,
     pub system_ids: Vec<Uuid>,
     pub teams: Vec<(Uuid, Side)>,
+    /// The scenario's team slots and the drill team filling each (`team:SLOT`
+    /// audiences become `team:TEAM_ID`).
+    pub slots: BTreeMap<String, Uuid>,
     pub created_by: Option<Uuid>,
 }
 
@@ -350,7 +355,15 @@ pub async fn create(
             drill_id: Set(id),
             key: Set(inject.key.as_str().to_owned()),
             offset_ms: Set(inject.release.offset_secs().map(|s| i64::from(s) * 1000)),
-            audience: Set(inject.audience.to_string()),
+            audience: Set(match &inject.audience {
+                Audience::Team(slot) => match new.slots.get(slot.as_str()) {
+                    Some(team_id) => format!("team:{team_id}"),
+                    // Unbound slots are refused by the API; kept as written otherwise,
+                    // which only staff can see.
+                    None => inject.audience.to_string(),
+                },
+                other => other.to_string(),
+            }),
             channel: Set(inject.channel.as_str().to_owned()),
             title_vi: Set(inject.title.vi.clone()),
             title_en: Set(inject.title.en.clone()),
@@ -489,6 +502,68 @@ async fn transition_once(
         // The final scorecards, frozen with the head of the log that ends the drill.
         super::maturity::freeze_drill(&txn, drill_id, link.content.seq, &link.hash, now).await?;
     }
+    let row = lock_drill(&txn, drill_id).await?;
+    let drill = hydrate(&txn, row).await?;
+    txn.commit().await?;
+    Ok(drill)
+}
+
+/// Sets the drill's speed from `now` on, re-anchoring its clock so that drill time
+/// already elapsed stays, with a `drill_speed_changed` event; one transaction. An
+/// ended drill is a conflict on `status`.
+pub async fn set_speed(
+    db: &DatabaseConnection,
+    drill_id: Uuid,
+    speed: f64,
+    actor: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Drill, StoreError> {
+    retrying(|| set_speed_once(db, drill_id, speed, actor, now)).await
+}
+
+async fn set_speed_once(
+    db: &DatabaseConnection,
+    drill_id: Uuid,
+    speed: f64,
+    actor: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Drill, StoreError> {
+    let now = event_time(now);
+    let (_gate, txn) = begin_write(db).await?;
+    let row = lock_drill(&txn, drill_id).await?;
+    let status = status_of(&row)?;
+    if status == DrillStatus::Ended {
+        return Err(conflict(
+            "cannot change the speed of a drill that has ended",
+        ));
+    }
+    let mut clock = clock_of(&row);
+    let previous = clock.speed;
+    clock.set_speed(speed, now);
+    let mut active: drill::ActiveModel = row.clone().into();
+    active.speed = Set(clock.speed);
+    active.anchor_at = Set(clock.anchor_at);
+    active.anchor_elapsed_ms = Set(clock.anchor_elapsed_ms);
+    active.paused_since = Set(clock.paused_since);
+    active.update(&txn).await?;
+    drill_log::append(
+        &txn,
+        drill_id,
+        NewEvent {
+            kind: "drill_speed_changed",
+            actor_id: actor,
+            audience: "all".into(),
+            data: json!({
+                "status": status.code(),
+                "speed": clock.speed,
+                "previous_speed": previous,
+                "at": crate::time::rfc3339_micros(now),
+                "elapsed_ms": clock.elapsed_ms(now),
+            }),
+        },
+        now,
+    )
+    .await?;
     let row = lock_drill(&txn, drill_id).await?;
     let drill = hydrate(&txn, row).await?;
     txn.commit().await?;

@@ -339,6 +339,7 @@ pub fn page_samples() -> Vec<(&'static str, Value)> {
             }],
             others: vec![Console::Evaluate],
             may_control: true,
+            speeds: vec!["1".into(), "2".into()],
             boot: "{}".into(),
         };
         let name = match console {

@@ -1003,3 +1003,160 @@ async fn simultaneous_releases_all_succeed_once_each() {
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
     assert_eq!(verify(&s, &drill).await["ok"], true);
 }
+
+#[tokio::test]
+async fn a_team_slot_of_the_scenario_reaches_only_the_team_bound_to_it() {
+    let s = setup().await;
+    let org = s.controller.org_id;
+    let scenario = store_scenario(
+        &s.app,
+        org,
+        "slot-test",
+        &[("for-alpha", None, "team:alpha"), ("for-all", None, "blue")],
+    )
+    .await;
+    let other = s.app.team(&s.controller, "Đội ứng cứu B").await;
+    let body = |teams: Value| {
+        json!({"scenario_id": scenario, "title": "Diễn tập hai đội", "kind": "tabletop",
+            "system_ids": [s.system], "teams": teams})
+    };
+    // The slot must be filled, by a slot the scenario has, once.
+    let (status, resp) = s
+        .app
+        .post(
+            &s.controller,
+            "/api/v1/drills",
+            body(json!([{"team_id": s.blue, "side": "blue"}, {"team_id": other, "side": "blue"}])),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("teams"),
+    );
+    let (status, resp) = s
+        .app
+        .post(
+            &s.controller,
+            "/api/v1/drills",
+            body(json!([{"team_id": s.blue, "side": "blue", "slot": "beta"}])),
+        )
+        .await;
+    assert_error(
+        status,
+        &resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("teams.0.slot"),
+    );
+    let (status, resp) = s
+        .app
+        .post(&s.controller, "/api/v1/drills", body(json!([{"team_id": s.blue, "side": "blue", "slot": "alpha"}, {"team_id": other, "side": "blue", "slot": "alpha"}])))
+        .await;
+    assert_error(
+        status,
+        &resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Some("teams.1.slot"),
+    );
+
+    let (status, created) = s
+        .app
+        .post(&s.controller, "/api/v1/drills", body(json!([{"team_id": s.blue, "side": "blue", "slot": "alpha"}, {"team_id": other, "side": "blue"}])))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let mut responders = Vec::new();
+    for (team, name) in [(&s.blue, "ung-cuu-a"), (&other, "ung-cuu-b")] {
+        let user = s.app.user(name, Role::Responder, org).await;
+        s.app
+            .member(
+                &s.controller,
+                team,
+                json!({"full_name": name, "employment": "in_house", "user_id": user.id}),
+            )
+            .await;
+        responders.push(user);
+    }
+    act(&s, &id, "start").await;
+    for key in ["for-alpha", "for-all"] {
+        assert_eq!(
+            act(&s, &id, &format!("injects/{key}/release")).await.0,
+            StatusCode::OK
+        );
+    }
+    let released = |events: Vec<Value>| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["kind"] == "inject_released")
+            .map(|e| e["data"]["key"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        released(events(&s, &responders[0], &id, 0).await),
+        ["for-alpha", "for-all"]
+    );
+    assert_eq!(
+        released(events(&s, &responders[1], &id, 0).await),
+        ["for-all"]
+    );
+}
+
+#[tokio::test]
+async fn a_speed_change_mid_drill_brings_the_pending_injects_forward_and_is_recorded() {
+    let s = setup().await;
+    let id = create_drill(&s, 1.0).await;
+    act(&s, &id, "start").await;
+    let speed = |v: Value| {
+        let (s, id) = (&s, &id);
+        async move {
+            s.app
+                .post(&s.controller, &format!("/api/v1/drills/{id}/speed"), v)
+                .await
+        }
+    };
+    for bad in [
+        json!({"speed": 0}),
+        json!({"speed": 5000}),
+        json!({"speed": "fast"}),
+    ] {
+        let (status, body) = speed(bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    // alert-a is due at T+10 min: at 1 000× it falls due within a second.
+    let (status, drill) = speed(json!({"speed": 1000})).await;
+    assert_eq!(status, StatusCode::OK, "{drill}");
+    assert_eq!(drill["speed"], 1000.0);
+    let mut released = false;
+    for _ in 0..150 {
+        let (_, timeline) = s
+            .app
+            .get(&s.controller, &format!("/api/v1/drills/{id}/timeline"))
+            .await;
+        released = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["key"] == "alert-a" && i["state"] == "released");
+        if released {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(released, "alert-a released after the speed-up");
+    let changed: Vec<Value> = events(&s, &s.controller, &id, 0)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "drill_speed_changed")
+        .collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["data"]["previous_speed"], 1.0);
+    assert_eq!(changed[0]["data"]["speed"], 1000.0);
+
+    act(&s, &id, "end").await;
+    let (status, body) = speed(json!({"speed": 2})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}

@@ -11,6 +11,8 @@
 //! is refused (409) while planned — start the drill first — and after the end.
 //! `…/skip` works until the drill ends. `{key}` is the inject's key or its id.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,7 +32,7 @@ use crate::domain::{FieldErrors, Role, Side};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::http::api::{PageParams, Paged};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::scenario::{Channel, MAX_BODY_BYTES, Slug};
+use crate::scenario::{Audience, Channel, MAX_BODY_BYTES, Scenario, Slug};
 use crate::state::AppState;
 use crate::store::drill_log::{self, Event, Verification};
 use crate::store::drills::{
@@ -47,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pause_drill))
         .routes(routes!(resume_drill))
         .routes(routes!(end_drill))
+        .routes(routes!(set_speed))
         .routes(routes!(get_timeline))
         .routes(routes!(create_ad_hoc_inject))
         .routes(routes!(release_inject))
@@ -91,6 +94,10 @@ pub async fn list_drills(
 pub struct DrillTeamRequest {
     pub team_id: Uuid,
     pub side: Side,
+    /// The scenario's team slot this team fills: injects addressed to `team:SLOT`
+    /// reach this team only. Every slot the scenario uses must be filled.
+    #[serde(default)]
+    pub slot: Option<String>,
 }
 
 fn default_speed() -> f64 {
@@ -207,6 +214,10 @@ pub async fn create_drill(
         }
     }
 
+    let slots = match &loaded {
+        Some(l) => bind_slots(&l.scenario, &req.teams, &mut errors),
+        None => BTreeMap::new(),
+    };
     let loaded = match (errors.is_empty(), loaded) {
         (true, Some(l)) => l,
         _ => return Err(AppError::Validation(errors)),
@@ -223,12 +234,66 @@ pub async fn create_drill(
             speed: req.speed,
             system_ids: req.system_ids,
             teams,
+            slots,
             created_by: Some(me.user.id),
         },
         Utc::now(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(drill)))
+}
+
+/// The scenario's team slots (`team:SLOT` audiences) bound to the drill's teams:
+/// each slot the scenario uses filled by exactly one team, no slot it does not use.
+fn bind_slots(
+    scenario: &Scenario,
+    teams: &[DrillTeamRequest],
+    errors: &mut FieldErrors,
+) -> BTreeMap<String, Uuid> {
+    let used: std::collections::BTreeSet<String> = scenario
+        .injects
+        .iter()
+        .filter_map(|i| match &i.audience {
+            Audience::Team(slot) => Some(slot.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    let known = || {
+        if used.is_empty() {
+            "the scenario addresses no team slot".to_owned()
+        } else {
+            format!(
+                "the scenario's slots: {}",
+                used.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        }
+    };
+    let mut bound = BTreeMap::new();
+    for (i, t) in teams.iter().enumerate() {
+        let Some(slot) = t.slot.as_deref().map(str::trim) else {
+            continue;
+        };
+        let field = format!("teams.{i}.slot");
+        if !used.contains(slot) {
+            errors.add(
+                field,
+                "invalid_reference",
+                format!("no slot {slot:?} ({})", known()),
+            );
+        } else if bound.insert(slot.to_owned(), t.team_id).is_some() {
+            errors.add(field, "duplicate", format!("slot {slot:?} is filled twice"));
+        }
+    }
+    for slot in &used {
+        if !bound.contains_key(slot) {
+            errors.add(
+                "teams",
+                "unbound_slot",
+                format!("the scenario addresses team slot {slot:?}: name the team that fills it (`slot`)"),
+            );
+        }
+    }
+    bound
 }
 
 #[utoipa::path(get, path = "/api/v1/drills/{id}", tag = "drills", params(("id" = Uuid, Path)),
@@ -303,6 +368,44 @@ pub async fn end_drill(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Drill>> {
     transition(&state, &me, id, Transition::End).await
+}
+
+/// A new drill speed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeedChange {
+    /// Drill seconds per wall-clock second, 0.01–1000.
+    pub speed: f64,
+}
+
+/// Changes the drill's speed from now on (planned, running or paused): drill time
+/// already elapsed stays, pending injects fall due at the new pace. A
+/// `drill_speed_changed` event records it. 422 naming `speed` outside 0.01–1000; 409
+/// once the drill has ended.
+#[utoipa::path(post, path = "/api/v1/drills/{id}/speed", tag = "drills", params(("id" = Uuid, Path)),
+    request_body = SpeedChange,
+    responses((status = 200, body = Drill), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn set_speed(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<SpeedChange>,
+) -> AppResult<Json<Drill>> {
+    drills::get(&state.db, &me.scope, id).await?;
+    require_controller(&me)?;
+    if !DrillClock::is_valid_speed(req.speed) {
+        return Err(AppError::field(
+            "speed",
+            "out_of_range",
+            format!("must be between {MIN_SPEED} and {MAX_SPEED}"),
+        ));
+    }
+    let drill = drills::set_speed(&state.db, id, req.speed, Some(me.user.id), Utc::now()).await?;
+    state.hub.notify(id);
+    // The scheduler sleeps until the next due time at the old pace: wake it.
+    state.drill_wake.notify_one();
+    Ok(Json(drill))
 }
 
 // ---------------------------------------------------------------- injects

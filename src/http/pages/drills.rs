@@ -229,6 +229,8 @@ pub struct ConsoleVm {
     pub others: Vec<Console>,
     /// Controllers (and administrators) run the drill; observers only watch.
     pub may_control: bool,
+    /// The speeds offered to the controller (drill seconds per second).
+    pub speeds: Vec<String>,
     /// JSON for the console's script.
     pub boot: String,
 }
@@ -340,6 +342,10 @@ async fn console_vm(
         teams,
         others,
         may_control,
+        speeds: ["0.5", "1", "2", "5", "10", "60"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         boot: boot.to_string(),
     })
 }

@@ -108,11 +108,13 @@ export class DrillClock {
     return Math.max(0, this.baseElapsed + (serverNow() - this.baseAt) * this.speed);
   }
 
-  /** A lifecycle event: `drill_started`, `drill_paused`, `drill_resumed`, `drill_ended`. */
+  /** A lifecycle event (`drill_started`, `drill_paused`, `drill_resumed`,
+   * `drill_ended`) or `drill_speed_changed`. */
   apply(event) {
     const data = event.data || {};
     if (!data.status) return;
     this.status = data.status;
+    if (typeof data.speed === 'number') this.speed = data.speed;
     if (typeof data.elapsed_ms === 'number') {
       this.baseElapsed = data.elapsed_ms;
       this.baseAt = new Date(data.at || event.at).getTime();

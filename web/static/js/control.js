@@ -54,6 +54,36 @@ if (lifecycle) {
   });
 }
 
+// The drill's speed (drill seconds per second): from the planned pace on.
+const speedForm = ref('speed-form');
+function paintSpeed() {
+  if (!speedForm) return;
+  speedForm.hidden = clock.status === 'ended';
+  const select = speedForm.elements.speed;
+  const current = String(clock.speed);
+  if (![...select.options].some((o) => o.value === current)) {
+    select.append(el('option', { value: current, text: `×${current}` }));
+  }
+  select.value = current;
+}
+clock.listeners.push(paintSpeed);
+paintSpeed();
+speedForm?.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const button = speedForm.querySelector('button');
+  button.disabled = true;
+  try {
+    const drill = await api('POST', drillPath('/speed'), { speed: Number(speedForm.elements.speed.value) });
+    clock.speed = drill.speed;
+    paintSpeed();
+    scheduleTimeline();
+  } catch (err) {
+    showError(t('error', err.message));
+  } finally {
+    button.disabled = false;
+  }
+});
+
 // ---------------------------------------------------------------- timeline
 
 const timelineBody = ref('timeline');
