@@ -14,8 +14,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
 use crate::drills::{InjectSpec, store_scenario};
+use crate::helpers::Browser;
 use crate::helpers::{TestApp, TestUser};
-use crate::pages::Browser;
 
 const INJECTS: &[InjectSpec<'static>] = &[("alert-a", None, "blue"), ("red-step", None, "red")];
 

@@ -462,3 +462,129 @@ pub fn assert_error(
         );
     }
 }
+
+// ---------------------------------------------------------------- a small browser
+
+/// A browser: keeps cookies, does not follow redirects (so tests see the 303s).
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            base: app.base.clone(),
+        }
+    }
+
+    /// Signs in through the login form, as a person would.
+    pub async fn signed_in(app: &TestApp, user: &TestUser) -> Browser {
+        let browser = Browser::new(app);
+        let (status, page) = browser.get("/login").await;
+        assert_eq!(status, StatusCode::OK);
+        let csrf = hidden_csrf(&page);
+        let response = browser
+            .client
+            .post(format!("{}/login", browser.base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("username", &user.username),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "login failed");
+        browser
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// The CSRF token the pages put in their forms (the sign-out form of any page).
+    pub async fn csrf(&self) -> String {
+        hidden_csrf(&self.get("/").await.1)
+    }
+
+    /// Posts a form with a valid `_csrf`; returns status, `Location` and body.
+    pub async fn post<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        fields: &[(K, V)],
+    ) -> (StatusCode, String, String) {
+        let csrf = self.csrf().await;
+        let mut body: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+        body.extend(fields.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+        self.post_raw(path, &body).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        answer(response).await
+    }
+
+    /// Posts a multipart form (file uploads) with a valid `_csrf`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> (StatusCode, String, String) {
+        let csrf = self.csrf().await;
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .multipart(form.text("_csrf", csrf))
+            .send()
+            .await
+            .unwrap();
+        answer(response).await
+    }
+}
+
+/// Status, `Location` (empty when none) and body of a form's answer.
+async fn answer(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, location, response.text().await.unwrap())
+}
+
+/// The value of the `_csrf` hidden input of a page.
+pub fn hidden_csrf(page: &str) -> String {
+    let marker = r#"name="_csrf" value=""#;
+    let start = page
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("a _csrf hidden input");
+    let end = page[start..].find('"').unwrap();
+    page[start..start + end].to_owned()
+}

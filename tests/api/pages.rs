@@ -13,107 +13,10 @@ use cyberdrill::http::pages::{
 };
 use cyberdrill::views::Views;
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestUser};
-
-// ---------------------------------------------------------------- a small browser
-
-/// A browser: keeps cookies, does not follow redirects (so tests see the 303s).
-pub(crate) struct Browser {
-    pub(crate) client: reqwest::Client,
-    pub(crate) base: String,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Browser {
-            client,
-            base: app.base.clone(),
-        }
-    }
-
-    /// Signs in through the login form, as a person would.
-    pub(crate) async fn signed_in(app: &TestApp, user: &TestUser) -> Browser {
-        let browser = Browser::new(app);
-        let (status, page) = browser.get("/login").await;
-        assert_eq!(status, StatusCode::OK);
-        let csrf = hidden_csrf(&page);
-        let response = browser
-            .client
-            .post(format!("{}/login", browser.base))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("username", &user.username),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "login failed");
-        browser
-    }
-
-    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (response.status(), response.text().await.unwrap())
-    }
-
-    /// The CSRF token the pages put in their forms (the sign-out form of any page).
-    async fn csrf(&self) -> String {
-        hidden_csrf(&self.get("/").await.1)
-    }
-
-    /// Posts a form with a valid `_csrf`; returns status, `Location` and body.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let csrf = self.csrf().await;
-        let mut body: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
-        body.extend_from_slice(fields);
-        self.post_raw(path, &body).await
-    }
-
-    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (status, location, response.text().await.unwrap())
-    }
-}
-
-/// The value of the `_csrf` hidden input of a page.
-fn hidden_csrf(page: &str) -> String {
-    let marker = r#"name="_csrf" value=""#;
-    let start = page
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("a _csrf hidden input");
-    let end = page[start..].find('"').unwrap();
-    page[start..start + end].to_owned()
-}
+use crate::helpers::{Browser, TestApp, TestUser};
 
 #[track_caller]
 fn assert_page(status: StatusCode, page: &str, path: &str, expected: &[&str]) {
@@ -572,7 +475,10 @@ async fn a_responder_sees_no_edit_buttons_and_is_refused_when_posting() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("Vai trò của bạn không được phép"), "{page}");
     let (status, _, _) = browser
-        .post(&format!("/systems/{}/delete", r.system), &[])
+        .post(
+            &format!("/systems/{}/delete", r.system),
+            &[] as &[(&str, &str)],
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = browser

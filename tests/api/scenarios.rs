@@ -12,11 +12,11 @@ use cyberdrill::http::pages::scenarios::{
 };
 use cyberdrill::scenario::{Scenario, parse_scenario};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestUser, assert_error};
+use crate::helpers::{Browser, TestApp, TestUser, assert_error};
 
 /// A small valid scenario file with the given id and title.
 fn scenario_file(id: &str, title_en: &str) -> String {
@@ -721,83 +721,6 @@ async fn malformed_imports_are_explained_not_failed() {
 
 // ------------------------------------------------------------ the web form
 
-/// A browser signed in through the login form.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-}
-
-fn hidden_csrf(page: &str) -> String {
-    let marker = r#"name="_csrf" value=""#;
-    let start = page
-        .find(marker)
-        .map(|i| i + marker.len())
-        .expect("a _csrf hidden input");
-    let end = page[start..].find('"').unwrap();
-    page[start..start + end].to_owned()
-}
-
-impl Browser {
-    async fn signed_in(app: &TestApp, user: &TestUser) -> Browser {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let browser = Browser {
-            client,
-            base: app.base.clone(),
-        };
-        let (_, page) = browser.get("/login").await;
-        let csrf = hidden_csrf(&page);
-        let resp = browser
-            .client
-            .post(format!("{}/login", browser.base))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("username", &user.username),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login failed");
-        browser
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.text().await.unwrap())
-    }
-
-    async fn post(&self, path: &str, fields: &[(String, String)]) -> (StatusCode, String, String) {
-        let csrf = hidden_csrf(&self.get("/scenarios").await.1);
-        let mut body = vec![("_csrf".to_owned(), csrf)];
-        body.extend_from_slice(fields);
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (status, location, resp.text().await.unwrap())
-    }
-}
-
 /// The editor form of a scenario built from nothing, with `injects` injects.
 fn editor_form(injects: usize) -> Vec<(String, String)> {
     let mut f: Vec<(String, String)> = [
@@ -1181,28 +1104,6 @@ pub fn page_samples() -> Vec<(&'static str, Value)> {
 }
 
 // ------------------------------------------------------------ upload and import pages
-
-impl Browser {
-    /// Posts a multipart form with the page's CSRF token.
-    async fn post_multipart(&self, path: &str, form: Form) -> (StatusCode, String, String) {
-        let csrf = hidden_csrf(&self.get("/scenarios").await.1);
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .multipart(form.text("_csrf", csrf))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (status, location, resp.text().await.unwrap())
-    }
-}
 
 #[tokio::test]
 async fn the_upload_page_saves_a_valid_file_and_lists_the_problems_of_an_invalid_one() {
