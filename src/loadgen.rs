@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::net::TcpSocket;
 use tokio::sync::Semaphore;
@@ -133,6 +133,11 @@ pub struct Report {
     pub server_cpu_ms_per_inject: Option<f64>,
     /// The same for the load generator itself (receiving, parsing, bookkeeping).
     pub loadgen_cpu_ms_per_inject: Option<f64>,
+    /// Share of the machine's CPU time taken by the hypervisor (`steal` in
+    /// `/proc/stat`) over the same span. On a shared virtual machine this is CPU the
+    /// server and the loadgen wanted and did not get; the figures of a run with much
+    /// of it are not comparable with those of a quiet machine.
+    pub machine_steal_percent: Option<f64>,
     pub expected_deliveries: usize,
     pub deliveries: usize,
     pub lost: usize,
@@ -167,28 +172,66 @@ impl Report {
 #[derive(Default)]
 struct SocketLog {
     connect_micros: i64,
-    /// (seq, inject id, released_at → receipt in µs) of each `inject_released`.
-    injects: Vec<(i64, String, i64)>,
+    /// (seq, released_at → receipt in µs) of each `inject_released`.
+    injects: Vec<(i64, i64)>,
     duplicated: usize,
     reordered: usize,
     resync: bool,
     closed_early: bool,
 }
 
-#[derive(Deserialize)]
-struct Frame<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: &'a str,
-    seq: Option<i64>,
-    #[serde(rename = "kind", default, borrow)]
-    event_kind: Option<&'a str>,
-    data: Option<Data>,
+/// What the loadgen needs of one server frame.
+#[derive(Debug, PartialEq, Eq)]
+enum Received {
+    Resync,
+    /// An event: its `seq`, and for `inject_released` the server's `released_at`.
+    Event {
+        seq: i64,
+        released_at: Option<DateTime<Utc>>,
+    },
+    Other,
 }
 
-#[derive(Deserialize)]
-struct Data {
-    inject_id: Option<String>,
-    released_at: Option<DateTime<Utc>>,
+/// Reads the few fields the loadgen measures from a frame without parsing the
+/// whole JSON document. Parsing every ~1.3 KB frame with serde_json was the
+/// loadgen's largest cost, and the loadgen shares the server's cores, so its own
+/// cost shows up in the latencies it measures. The scan relies on what JSON
+/// guarantees: a `"` inside a string is escaped, so `"seq":` can only be a key; and
+/// on the frame's layout (`crate::drill::hub::event_frame`): the event's own `seq`
+/// and `kind` come before its `data`, and `released_at` appears only in the data of
+/// `inject_released`.
+fn scan_frame(text: &str) -> Received {
+    fn string_after<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+        let start = text.find(key)? + key.len();
+        let rest = &text[start..];
+        Some(&rest[..rest.find('"')?])
+    }
+    match string_after(text, "\"type\":\"") {
+        Some("resync") => Received::Resync,
+        Some("event") => {
+            let Some(seq) = text.find("\"seq\":").and_then(|i| {
+                let digits = &text[i + 6..];
+                let end = digits
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(digits.len());
+                digits[..end].parse().ok()
+            }) else {
+                return Received::Other;
+            };
+            let released_at = (string_after(text, "\"kind\":\"") == Some("inject_released"))
+                .then(|| {
+                    // `released_at` sits near the end of the data (keys are sorted), so
+                    // search backwards instead of through the body.
+                    let key = "\"released_at\":\"";
+                    let start = text.rfind(key)? + key.len();
+                    let rest = &text[start..];
+                    rest[..rest.find('"')?].parse().ok()
+                })
+                .flatten();
+            Received::Event { seq, released_at }
+        }
+        _ => Received::Other,
+    }
 }
 
 /// Resident memory of a process, in KiB.
@@ -212,6 +255,21 @@ pub fn cpu_ms(pid: &str) -> Option<f64> {
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     // USER_HZ is 100 on every Linux configuration this runs on.
     Some(ticks * 10.0)
+}
+
+/// The machine's (steal, total) CPU time in ticks, from the `cpu` line of `/proc/stat`.
+pub fn machine_steal_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    // user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+    // already counted in user and nice.
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    Some((*ticks.get(7)?, ticks.iter().sum()))
 }
 
 struct Api {
@@ -472,15 +530,9 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
                     Some(Ok(_)) => continue,
                 };
                 let now = Utc::now();
-                let Ok(frame) = serde_json::from_str::<Frame<'_>>(text.as_str()) else {
-                    continue;
-                };
-                match frame.kind {
-                    "resync" => {
-                        log.resync = true;
-                    }
-                    "event" => {
-                        let seq = frame.seq.unwrap_or(0);
+                match scan_frame(text.as_str()) {
+                    Received::Resync => log.resync = true,
+                    Received::Event { seq, released_at } => {
                         if seq == last {
                             log.duplicated += 1;
                             continue;
@@ -490,18 +542,13 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
                             continue;
                         }
                         last = seq;
-                        if frame.event_kind == Some("inject_released")
-                            && let Some(Data {
-                                inject_id: Some(id),
-                                released_at: Some(at),
-                            }) = frame.data
-                        {
+                        if let Some(at) = released_at {
                             let micros = (now - at).num_microseconds().unwrap_or(i64::MAX);
-                            log.injects.push((seq, id, micros));
+                            log.injects.push((seq, micros));
                             received.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    _ => {}
+                    Received::Other => {}
                 }
             }
             let _ = ws.close(None).await;
@@ -548,6 +595,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let release_start = Instant::now();
     let server_cpu_start = opts.server_pid.and_then(|p| cpu_ms(&p.to_string()));
     let own_cpu_start = cpu_ms("self");
+    let steal_start = machine_steal_ticks();
     for k in 0..opts.injects {
         tick.tick().await;
         let permit = in_flight.clone().acquire_owned().await?;
@@ -591,6 +639,13 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     let own_cpu_ms = cpu_ms("self")
         .zip(own_cpu_start)
         .map(|(end, start)| end - start);
+    let machine_steal_percent =
+        machine_steal_ticks()
+            .zip(steal_start)
+            .and_then(|((steal, total), (steal0, total0))| {
+                let total = total.checked_sub(total0).filter(|t| *t > 0)?;
+                Some(steal.saturating_sub(steal0) as f64 * 100.0 / total as f64)
+            });
     stop.cancel();
 
     let mut report = Report {
@@ -605,6 +660,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         release_busy_retries: busy_answers.load(Ordering::Relaxed),
         server_cpu_ms_per_inject: server_cpu_ms.map(|ms| ms / opts.injects.max(1) as f64),
         loadgen_cpu_ms_per_inject: own_cpu_ms.map(|ms| ms / opts.injects.max(1) as f64),
+        machine_steal_percent,
         expected_deliveries: expected,
         server_rss_before_kib: rss_before,
         server_rss_connected_kib: rss_connected,
@@ -618,7 +674,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     };
     let mut latencies = Vec::with_capacity(expected);
     let mut connects = Vec::with_capacity(connected);
-    let mut last_per_inject: HashMap<String, i64> = HashMap::new();
+    // Keyed by the release event's `seq`: one per inject.
+    let mut last_per_inject: HashMap<i64, i64> = HashMap::new();
     for task in tasks {
         let Some(log) = task.await.context("a socket task panicked")? else {
             continue;
@@ -630,9 +687,9 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         report.closed_early += usize::from(log.closed_early);
         report.lost += opts.injects.saturating_sub(log.injects.len());
         report.deliveries += log.injects.len();
-        for (_, id, micros) in log.injects {
+        for (seq, micros) in log.injects {
             latencies.push(micros);
-            let e = last_per_inject.entry(id).or_insert(micros);
+            let e = last_per_inject.entry(seq).or_insert(micros);
             *e = (*e).max(micros);
         }
     }
@@ -640,4 +697,63 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     report.connect = Summary::of(connects);
     report.fanout = Summary::of(last_per_inject.into_values().collect());
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drill::hub::event_frame;
+    use crate::store::drill_log::Event;
+
+    fn frame(kind: &str, data: Value) -> String {
+        event_frame(&Event {
+            seq: 4217,
+            at: "2026-11-21T08:00:00Z".parse().unwrap(),
+            kind: kind.to_owned(),
+            actor_id: None,
+            audience: "all".to_owned(),
+            data,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn scan_reads_the_release_time_of_an_inject_released_event() {
+        let text = frame(
+            "inject_released",
+            json!({
+                "inject_id": "0193a1c2-0000-7000-8000-000000000001",
+                "title": {"vi": "\"seq\":1 \"released_at\":\"1999-01-01T00:00:00Z\"", "en": "x"},
+                "body": {"vi": "x".repeat(512), "en": "y".repeat(512)},
+                "released_at": "2026-11-21T08:00:01.250Z",
+            }),
+        );
+        assert_eq!(
+            scan_frame(&text),
+            Received::Event {
+                seq: 4217,
+                released_at: Some("2026-11-21T08:00:01.250Z".parse().unwrap()),
+            }
+        );
+    }
+
+    #[test]
+    fn scan_tells_other_events_resync_and_other_frames_apart() {
+        assert_eq!(
+            scan_frame(&frame(
+                "ack_recorded",
+                json!({"released_at": "2026-11-21T08:00:00Z"})
+            )),
+            Received::Event {
+                seq: 4217,
+                released_at: None
+            }
+        );
+        assert_eq!(
+            scan_frame(r#"{"v":1,"type":"resync","since":12}"#),
+            Received::Resync
+        );
+        assert_eq!(scan_frame(r#"{"v":1,"type":"pong"}"#), Received::Other);
+        assert_eq!(scan_frame("not json"), Received::Other);
+    }
 }

@@ -60,6 +60,15 @@ pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 /// buffer only grows while a write is pending.
 const MAX_WRITE_BUFFER: usize = 512 * 1024;
 const READ_BUFFER: usize = 4 * 1024;
+/// Frames queued in the write buffer are written out once they pass this size, or
+/// when the writer flushes (after every batch; see [`MAX_BATCH`]).
+const WRITE_BUFFER: usize = 8 * 1024;
+/// Live events a socket that has fallen behind sends in one write. Under load the
+/// fan-out of one event is not finished before the next is committed; sending what is
+/// waiting in one write (one system call, one TCP segment, one wake-up of the client)
+/// instead of one each is what lets the server catch up instead of falling further
+/// behind. Small, so that the write buffer each socket keeps stays small.
+const MAX_BATCH: usize = 8;
 /// Replies (pong, errors) waiting for the writer.
 const REPLY_QUEUE: usize = 16;
 
@@ -172,7 +181,7 @@ pub async fn live_drill(
     let tracker = state.hub.tracker().clone();
     Ok(ws
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
@@ -311,23 +320,43 @@ impl Connection {
             tokio::select! {
                 biased;
                 () = &mut cancelled => return Ok(Close(CLOSE_GOING_AWAY, "server shutting down")),
-                received = live.recv() => match received {
-                    Ok(event) => {
-                        if event.seq > last_sent && self.visibility.allows(&event.audience) {
-                            send(sink, Message::Text(event.frame.clone())).await?;
-                            last_sent = event.seq;
+                received = live.recv() => {
+                    let mut next = received;
+                    let mut queued = 0;
+                    loop {
+                        match next {
+                            Ok(event) => {
+                                if event.seq > last_sent && self.visibility.allows(&event.audience) {
+                                    feed(sink, Message::Text(event.frame.clone())).await?;
+                                    last_sent = event.seq;
+                                    queued += 1;
+                                }
+                            }
+                            Err(broadcast::error::RecvError::Lagged(_)) => {
+                                let resync = json!({"v": 1, "type": "resync", "since": last_sent}).to_string();
+                                send(sink, Message::Text(resync.into())).await?;
+                                return Ok(Close(CLOSE_RESYNC, "resync: reconnect with since"));
+                            }
+                            // The publisher stopped: the server is shutting down.
+                            Err(broadcast::error::RecvError::Closed) => {
+                                flush(sink).await?;
+                                return Ok(Close(CLOSE_GOING_AWAY, "server shutting down"));
+                            }
                         }
+                        if queued == MAX_BATCH {
+                            break;
+                        }
+                        next = match live.try_recv() {
+                            Ok(event) => Ok(event),
+                            Err(broadcast::error::TryRecvError::Empty) => break,
+                            Err(broadcast::error::TryRecvError::Lagged(n)) => Err(broadcast::error::RecvError::Lagged(n)),
+                            Err(broadcast::error::TryRecvError::Closed) => Err(broadcast::error::RecvError::Closed),
+                        };
                     }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        let resync = json!({"v": 1, "type": "resync", "since": last_sent}).to_string();
-                        send(sink, Message::Text(resync.into())).await?;
-                        return Ok(Close(CLOSE_RESYNC, "resync: reconnect with since"));
+                    if queued > 0 {
+                        flush(sink).await?;
                     }
-                    // The publisher stopped: the server is shutting down.
-                    Err(broadcast::error::RecvError::Closed) => {
-                        return Ok(Close(CLOSE_GOING_AWAY, "server shutting down"));
-                    }
-                },
+                }
                 reply = replies.recv() => match reply {
                     Some(Reply::Frame(text)) => send(sink, Message::Text(text.into())).await?,
                     Some(Reply::Close(code, reason)) => return Ok(Close(code, reason)),
@@ -462,11 +491,28 @@ impl Connection {
 /// The client stopped reading (a send timed out) or the connection broke.
 struct Stuck;
 
+/// Sends `message` and flushes it.
 async fn send(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> Result<(), Stuck> {
-    // Almost every send completes at once (the socket buffer has room). Arm the
-    // timeout only when it does not: a timer per send is measurable when one event
+    feed(sink, message).await?;
+    flush(sink).await
+}
+
+/// Queues `message` in the write buffer (written out once the buffer passes
+/// [`WRITE_BUFFER`]); [`flush`] sends the rest.
+async fn feed(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> Result<(), Stuck> {
+    timely(sink.feed(message)).await
+}
+
+async fn flush(sink: &mut SplitSink<WebSocket, Message>) -> Result<(), Stuck> {
+    timely(sink.flush()).await
+}
+
+/// Runs a write to the socket, giving up after [`SEND_TIMEOUT`].
+async fn timely<E>(write: impl Future<Output = Result<(), E>>) -> Result<(), Stuck> {
+    // Almost every write completes at once (the socket buffer has room). Arm the
+    // timeout only when it does not: a timer per write is measurable when one event
     // goes out to 10 000 sockets.
-    let mut sending = std::pin::pin!(sink.send(message));
+    let mut sending = std::pin::pin!(write);
     let first = std::future::poll_fn(|cx| Poll::Ready(sending.as_mut().poll(cx))).await;
     let result = match first {
         Poll::Ready(result) => result,
