@@ -5,7 +5,9 @@
 //! otherwise another process holds it. Two processes racing for an expired lease
 //! cannot both win: PostgreSQL re-checks the `WHERE` of the second `UPDATE` after the
 //! first commits, SQLite runs writers one after the other, and the insert of an absent
-//! row is `ON CONFLICT DO NOTHING`. Times are the caller's `now`, so tests drive them.
+//! row is `ON CONFLICT DO NOTHING` (the loser of that insert looks at the row once
+//! more: the winner's lease may already be expired at the loser's `now`). Times are
+//! the caller's `now`, so tests drive them.
 //!
 //! The lease only decides who *tries*: exactly-once still comes from the release
 //! transaction (`drills::release`), so a process that wrongly believes it holds a lease
@@ -32,18 +34,7 @@ pub async fn acquire(
 ) -> Result<bool, StoreError> {
     let now = event_time(now);
     let until = now + ttl;
-    let renewed = drill_lease::Entity::update_many()
-        .col_expr(drill_lease::Column::Holder, Expr::value(holder))
-        .col_expr(drill_lease::Column::ExpiresAt, Expr::value(until))
-        .filter(drill_lease::Column::DrillId.eq(drill_id))
-        .filter(
-            Condition::any()
-                .add(drill_lease::Column::Holder.eq(holder))
-                .add(drill_lease::Column::ExpiresAt.lt(now)),
-        )
-        .exec(db)
-        .await?;
-    if renewed.rows_affected == 1 {
+    if take_over(db, drill_id, holder, now, until).await? {
         return Ok(true);
     }
     let inserted = drill_lease::Entity::insert(drill_lease::ActiveModel {
@@ -59,10 +50,38 @@ pub async fn acquire(
     .exec_without_returning(db)
     .await;
     match inserted {
-        Ok(n) => Ok(n == 1),
-        Err(sea_orm::DbErr::RecordNotInserted) => Ok(false),
+        Ok(1) => Ok(true),
+        // Another process inserted the row between our update and our insert. Its
+        // lease may already be expired at our `now` (a holder that ticked late, or a
+        // caller ahead of it, as in tests), so look at it once more rather than give
+        // up on a lease nobody holds.
+        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {
+            take_over(db, drill_id, holder, now, until).await
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Renews the lease if `holder` has it, or takes it if it has expired at `now`.
+async fn take_over(
+    db: &impl ConnectionTrait,
+    drill_id: Uuid,
+    holder: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let updated = drill_lease::Entity::update_many()
+        .col_expr(drill_lease::Column::Holder, Expr::value(holder))
+        .col_expr(drill_lease::Column::ExpiresAt, Expr::value(until))
+        .filter(drill_lease::Column::DrillId.eq(drill_id))
+        .filter(
+            Condition::any()
+                .add(drill_lease::Column::Holder.eq(holder))
+                .add(drill_lease::Column::ExpiresAt.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
 }
 
 /// Gives up every lease of `holder` (on shutdown), so that another process takes the
