@@ -76,7 +76,9 @@ async fn update_drill(
             .iter()
             .map(|(team_id, m)| {
                 let kpis = crate::maturity::score_drill(&framework, m);
-                json!({"team_id": team_id, "score": kpis.score, "kpis": kpis.kpis, "not_recorded": kpis.not_recorded})
+                // Null until something scorable has happened: not a score of 0.
+                let recorded = kpis.kpis.iter().any(|k| k.value.is_some());
+                json!({"team_id": team_id, "score": recorded.then_some(kpis.score), "kpis": kpis.kpis, "not_recorded": kpis.not_recorded})
             })
             .collect();
         drill_log::append(

@@ -223,12 +223,27 @@ pub fn compute(framework: &Framework, input: &TeamYear) -> TeamMaturity {
     }
 
     // Drills: each scored with this framework; the worst weighs more in D5.
-    let scored: Vec<(usize, DrillKpis)> = input
-        .drills
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (i, score_drill(framework, &d.measures)))
-        .collect();
+    // A drill that recorded nothing to score (no item to detect, no detection, no
+    // attacker, no graded report) says nothing about the team: it is left out, with
+    // a note, rather than counted as 0 (or, before K5 needed an attacker, as 100).
+    let mut scored: Vec<(usize, DrillKpis)> = Vec::new();
+    for (i, d) in input.drills.iter().enumerate() {
+        let kpis = score_drill(framework, &d.measures);
+        if kpis.kpis.iter().all(|k| k.value.is_none()) {
+            notes.push(Bilingual::new(
+                format!(
+                    "Cuộc diễn tập \"{}\" không ghi nhận chỉ số nào để chấm cho đội: không tính vào kết quả năm.",
+                    d.title
+                ),
+                format!(
+                    "The drill \"{}\" recorded nothing to score for the team: left out of the year.",
+                    d.title
+                ),
+            ));
+            continue;
+        }
+        scored.push((i, kpis));
+    }
     let worst = scored
         .iter()
         .min_by(|a, b| a.1.score.total_cmp(&b.1.score))
@@ -254,7 +269,19 @@ pub fn compute(framework: &Framework, input: &TeamYear) -> TeamMaturity {
             }
         })
         .collect();
-    let drill_value = if drills.is_empty() {
+    let drill_value = if drills.is_empty() && !input.drills.is_empty() {
+        notes.push(Bilingual::new(
+            format!(
+                "Không cuộc diễn tập nào trong năm {} ghi nhận chỉ số để chấm cho đội: kết quả diễn tập tính là {}.",
+                input.year, framework.drills.no_drill_score
+            ),
+            format!(
+                "No drill of {} recorded anything to score for the team: drill performance counts as {}.",
+                input.year, framework.drills.no_drill_score
+            ),
+        ));
+        framework.drills.no_drill_score
+    } else if drills.is_empty() {
         notes.push(Bilingual::new(
             format!(
                 "Đội không tham gia cuộc diễn tập nào (vai phòng thủ) đã kết thúc trong năm {}: kết quả diễn tập tính là {}.",
@@ -537,7 +564,8 @@ fn facts(input: &TeamYear) -> Facts {
             input
                 .drills
                 .iter()
-                .map(|d| d.measures.accepted_findings.critical as f64)
+                .filter_map(|d| d.measures.accepted_findings)
+                .map(|f| f.critical as f64)
                 .sum(),
         ),
     );
@@ -883,12 +911,12 @@ mod tests {
                         time_to_report_s: Some(900.0),
                         contained_pct: Some(50.0),
                         mttc_s: Some(7200.0),
-                        accepted_findings: SeverityCounts {
+                        accepted_findings: Some(SeverityCounts {
                             critical: 0,
                             high: 1,
                             medium: 1,
                             low: 0,
-                        },
+                        }),
                         availability_pct: Some(99.5),
                         report: Some(ReportGrades {
                             sections: vec![3.0, 3.0, 2.0, 3.0, 4.0],
@@ -910,7 +938,8 @@ mod tests {
                         time_to_report_s: Some(3600.0),
                         contained_pct: Some(100.0),
                         mttc_s: Some(1800.0),
-                        accepted_findings: SeverityCounts::default(),
+                        // Attacked, nothing accepted: K5 = 100.
+                        accepted_findings: Some(SeverityCounts::default()),
                         availability_pct: None,
                         report: None,
                     },
@@ -935,6 +964,35 @@ mod tests {
             .iter()
             .find(|k| k.id == id)
             .and_then(|k| k.value)
+    }
+
+    #[test]
+    fn a_drill_that_recorded_nothing_is_left_out_of_the_year_with_a_note() {
+        let framework = Framework::builtin();
+        let with_both = compute(&framework, &example());
+        let mut input = example();
+        let mut empty = input.drills[1].clone();
+        empty.drill_id = id(31);
+        empty.title = "Diễn tập không có gì để chấm".into();
+        empty.measures = DrillMeasures::default();
+        input.drills.push(empty);
+        let m = compute(&framework, &input);
+        assert_eq!(
+            m.drills.len(),
+            2,
+            "the empty drill is not among the drills used"
+        );
+        assert_eq!(
+            m.score, with_both.score,
+            "and does not move the year's score"
+        );
+        assert!(
+            m.notes
+                .iter()
+                .any(|n| n.en.contains("Diễn tập không có gì để chấm") && n.en.contains("left out")),
+            "{:?}",
+            m.notes
+        );
     }
 
     #[test]

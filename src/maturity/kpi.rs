@@ -43,8 +43,11 @@ pub struct DrillMeasures {
     pub contained_pct: Option<f64>,
     /// K4: mean seconds from detection to that containment.
     pub mttc_s: Option<f64>,
-    /// K5: findings accepted against the team's systems.
-    pub accepted_findings: SeverityCounts,
+    /// K5: findings accepted against the team's systems; `None` when no red team
+    /// acted in the drill (no red action, no finding), so that a drill nobody
+    /// attacked does not score a perfect compromise outcome.
+    #[serde(default)]
+    pub accepted_findings: Option<SeverityCounts>,
     /// K6: % of the drill the target services were up, where recorded.
     pub availability_pct: Option<f64>,
     /// K7: the judges' grades of the final report, where graded.
@@ -107,7 +110,7 @@ pub fn raw_measure(id: &str, m: &DrillMeasures, n: &Normalisation) -> Option<(f6
                 low,
             },
         ) => {
-            let f = m.accepted_findings;
+            let f = m.accepted_findings?;
             Some((
                 f.critical as f64 * critical
                     + f.high as f64 * high
@@ -287,7 +290,7 @@ mod tests {
             time_to_report_s: Some(60.0),
             contained_pct: Some(100.0),
             mttc_s: Some(1200.0),
-            accepted_findings: SeverityCounts::default(),
+            accepted_findings: Some(SeverityCounts::default()),
             availability_pct: None,
             report: Some(ReportGrades {
                 sections: vec![4.0; 5],
@@ -304,12 +307,12 @@ mod tests {
     fn findings_and_unused_tools_cost_points() {
         let f = Framework::builtin();
         let m = DrillMeasures {
-            accepted_findings: SeverityCounts {
+            accepted_findings: Some(SeverityCounts {
                 critical: 1,
                 high: 2,
                 medium: 1,
                 low: 3,
-            },
+            }),
             report: Some(ReportGrades {
                 sections: vec![3.0, 3.0, 2.0, 4.0, 3.0],
                 unused_tools: 1,
@@ -323,5 +326,22 @@ mod tests {
         assert_eq!(value(&k, "K7"), Some(65.0));
         // only K5 (0.15) and K7 (0.10) recorded: (0.15×6 + 0.10×65) / 0.25 = 29.6
         assert_eq!(k.score, 29.6);
+    }
+
+    #[test]
+    fn a_drill_nobody_attacked_records_no_compromise_outcome_and_scores_nothing() {
+        let f = Framework::builtin();
+        let k = score_drill(&f, &DrillMeasures::default());
+        assert_eq!(value(&k, "K5"), None);
+        assert_eq!(k.not_recorded.len(), f.kpis.len());
+        assert_eq!(k.score, 0.0);
+        // Attacked and nothing accepted: a perfect K5, and the score is K5 alone.
+        let attacked = DrillMeasures {
+            accepted_findings: Some(SeverityCounts::default()),
+            ..Default::default()
+        };
+        let k = score_drill(&f, &attacked);
+        assert_eq!(value(&k, "K5"), Some(100.0));
+        assert_eq!(k.score, 100.0);
     }
 }

@@ -33,11 +33,24 @@ pub fn measures(card: &Scorecard, end: DateTime<Utc>) -> BTreeMap<Uuid, DrillMea
     };
     card.teams
         .iter()
-        .map(|t| (t.team_id, team_measures(t, accepted, end)))
+        .map(|t| {
+            // K5 measures what a red team achieved: with no red action and no finding
+            // in the drill there was no attacker, and nothing to measure.
+            let attacked = card.red_findings.total > 0
+                || t.detect_items.iter().any(|i| i.kind == "red_action");
+            (
+                t.team_id,
+                team_measures(t, attacked.then_some(accepted), end),
+            )
+        })
         .collect()
 }
 
-fn team_measures(t: &TeamScore, accepted: SeverityCounts, end: DateTime<Utc>) -> DrillMeasures {
+fn team_measures(
+    t: &TeamScore,
+    accepted: Option<SeverityCounts>,
+    end: DateTime<Utc>,
+) -> DrillMeasures {
     // K1 and K2: every item to detect; an undetected one counts until the end.
     let coverage_pct = (t.items > 0).then(|| 100.0 * t.detected as f64 / t.items as f64);
     let detect_times: Vec<f64> = t
@@ -82,5 +95,70 @@ fn team_measures(t: &TeamScore, accepted: SeverityCounts, end: DateTime<Utc>) ->
         // Availability of the target services is not recorded by the drill log.
         availability_pct: None,
         report,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::store::drill_log::Event;
+
+    fn event(seq: i64, kind: &str, audience: &str, data: Value) -> Event {
+        Event {
+            seq,
+            at: "2026-11-21T09:00:00Z".parse().unwrap(),
+            kind: kind.to_owned(),
+            actor_id: None,
+            audience: audience.to_owned(),
+            data,
+        }
+    }
+
+    #[test]
+    fn the_compromise_outcome_is_measured_only_when_a_red_team_acted() {
+        let (blue, red) = (Uuid::from_u128(0xB), Uuid::from_u128(0xF));
+        let mut log = vec![
+            event(
+                1,
+                "drill_created",
+                "controllers",
+                json!({"teams": [
+                {"team_id": blue, "side": "blue"}, {"team_id": red, "side": "red"}]}),
+            ),
+            event(
+                2,
+                "inject_released",
+                "blue",
+                json!({"inject_id": Uuid::from_u128(1),
+                "key": "alert-1", "audience": "blue", "released_at": "2026-11-21T08:00:00Z",
+                "expectations": [{"kind": "detect"}]}),
+            ),
+        ];
+        let end = "2026-11-21T10:00:00Z".parse().unwrap();
+        let quiet = measures(&crate::scoring::scorecard::compute(&log), end);
+        assert_eq!(
+            quiet[&blue].accepted_findings, None,
+            "no attacker, nothing to measure"
+        );
+        assert!(
+            quiet[&blue].coverage_pct.is_some(),
+            "the inject is still an item to detect"
+        );
+
+        log.push(event(
+            3,
+            "red_action_recorded",
+            "red",
+            json!({"id": Uuid::from_u128(3),
+            "team_id": red, "title": "Webshell", "executed_at": "2026-11-21T08:02:00Z",
+            "received_at": "2026-11-21T08:02:30Z"}),
+        ));
+        let attacked = measures(&crate::scoring::scorecard::compute(&log), end);
+        assert_eq!(
+            attacked[&blue].accepted_findings,
+            Some(SeverityCounts::default())
+        );
     }
 }
