@@ -27,6 +27,11 @@ pub struct Config {
     pub live_poll: Duration,
     /// Concurrent live sockets of one user (default 20; raised for load tests).
     pub live_max_sockets_per_user: usize,
+    /// Run the live scoreboard (a `score_updated` event for controllers, at most every
+    /// `drill::scores::DEBOUNCE`, while a drill's scorecard changes). Always on in the
+    /// server; tests that count events exactly turn it off, those of the scoreboard
+    /// keep it.
+    pub live_scoreboard: bool,
     /// Evidence files, stored by their SHA-256 (`--evidence-dir`,
     /// `CYBERDRILL_EVIDENCE_DIR`).
     pub evidence_dir: PathBuf,
@@ -49,6 +54,7 @@ impl Config {
             live_lag_limit: crate::drill::hub::DEFAULT_LAG_LIMIT,
             live_poll: crate::drill::hub::DEFAULT_POLL,
             live_max_sockets_per_user: crate::drill::hub::MAX_SOCKETS_PER_USER,
+            live_scoreboard: true,
             evidence_dir: default_evidence_dir(&database_url),
             database_url,
         }
@@ -94,6 +100,7 @@ impl std::fmt::Debug for Config {
             .field("live_lag_limit", &self.live_lag_limit)
             .field("live_poll", &self.live_poll)
             .field("live_max_sockets_per_user", &self.live_max_sockets_per_user)
+            .field("live_scoreboard", &self.live_scoreboard)
             .field("evidence_dir", &self.evidence_dir)
             .finish()
     }

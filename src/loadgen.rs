@@ -128,6 +128,8 @@ pub struct Report {
     pub release_rate_achieved: f64,
     /// Release requests answered 503 (database busy, nothing saved) and sent again.
     pub release_busy_retries: usize,
+    /// Per release request: sent to answered (including 503 retries).
+    pub release: Summary,
     /// CPU time (user + system) the server used from the first release until every
     /// delivery arrived (or the drain ended), per inject.
     pub server_cpu_ms_per_inject: Option<f64>,
@@ -272,6 +274,7 @@ pub fn machine_steal_ticks() -> Option<(u64, u64)> {
     Some((*ticks.get(7)?, ticks.iter().sum()))
 }
 
+#[derive(Clone)]
 struct Api {
     http: reqwest::Client,
     base: String,
@@ -325,6 +328,84 @@ impl Api {
         let status = resp.status();
         Ok((status, resp.json().await.unwrap_or(Value::Null)))
     }
+
+    /// The same server and token with a client of its own: a client's connections
+    /// belong to the runtime that opened them.
+    fn fresh_client(&self) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            ..self.clone()
+        }
+    }
+}
+
+/// What the control room did.
+struct Released {
+    /// Per request, sent to answered.
+    micros: Vec<i64>,
+    busy_retries: usize,
+}
+
+/// Releases `opts.injects` ad-hoc injects at `opts.rate`: one request per tick, each
+/// on its own task, at most `release_concurrency` in flight, so a slow commit does
+/// not hold back the rate (the requests of a real control room do not wait for each
+/// other either). A 503 (the database was busy; nothing was saved) is sent again
+/// after 200 ms; every other failure ends the run.
+///
+/// This runs on a thread and runtime of its own. In the runtime of the 10 000 socket
+/// tasks, each answer would wait in the run queue behind the sockets woken by the
+/// previous inject, and the loadgen, not the server, would set the release rate; a
+/// real control room is not in the participants' process either.
+async fn release_all(api: Api, path: String, opts: Options) -> anyhow::Result<Released> {
+    let half = Arc::new("x".repeat(opts.body_bytes / 2));
+    let period = Duration::from_secs_f64(1.0 / opts.rate);
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let in_flight = Arc::new(Semaphore::new(opts.release_concurrency.max(1)));
+    let api = Arc::new(api);
+    let busy_answers = Arc::new(AtomicUsize::new(0));
+    let mut releases = tokio::task::JoinSet::new();
+    for k in 0..opts.injects {
+        tick.tick().await;
+        let permit = in_flight.clone().acquire_owned().await?;
+        let (api, half, busy_answers, path) = (
+            api.clone(),
+            half.clone(),
+            busy_answers.clone(),
+            path.clone(),
+        );
+        releases.spawn(async move {
+            let _permit = permit;
+            let body = json!({
+                "key": format!("load-{k}"),
+                "audience": "all",
+                "channel": "soc_alert",
+                "title": {"vi": format!("Cảnh báo tải {k}"), "en": format!("Load alert {k}")},
+                "body": {"vi": *half, "en": *half},
+            });
+            let sent = Instant::now();
+            loop {
+                match api.post_status(&path, body.clone()).await? {
+                    (status, _) if status.is_success() => {
+                        return anyhow::Ok(sent.elapsed().as_micros() as i64);
+                    }
+                    (reqwest::StatusCode::SERVICE_UNAVAILABLE, _) => {
+                        busy_answers.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    (status, value) => bail!("POST {path}: {status} {value}"),
+                }
+            }
+        });
+    }
+    let mut micros = Vec::with_capacity(opts.injects);
+    while let Some(done) = releases.join_next().await {
+        micros.push(done??);
+    }
+    Ok(Released {
+        micros,
+        busy_retries: busy_answers.load(Ordering::Relaxed),
+    })
 }
 
 fn id_of(v: &Value) -> anyhow::Result<String> {
@@ -579,52 +660,27 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         None
     };
 
-    // Release: one request per tick, each on its own task, at most
-    // `release_concurrency` in flight, so a slow commit does not hold back the rate
-    // (the requests a real control room sends do not wait for each other either). A
-    // 503 (the database was busy; nothing was saved) is retried after its
-    // Retry-After; every other failure ends the run.
-    let half = Arc::new("x".repeat(opts.body_bytes / 2));
-    let period = Duration::from_secs_f64(1.0 / opts.rate);
-    let mut tick = tokio::time::interval(period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(opts.release_concurrency.max(1)));
-    let api = Arc::new(api);
-    let busy_answers = Arc::new(AtomicUsize::new(0));
-    let mut releases = tokio::task::JoinSet::new();
-    let release_start = Instant::now();
+    // Release from a control room of its own: a thread with its own runtime and
+    // HTTP client (see `release_all`).
     let server_cpu_start = opts.server_pid.and_then(|p| cpu_ms(&p.to_string()));
     let own_cpu_start = cpu_ms("self");
     let steal_start = machine_steal_ticks();
-    for k in 0..opts.injects {
-        tick.tick().await;
-        let permit = in_flight.clone().acquire_owned().await?;
-        let (api, half, busy_answers) = (api.clone(), half.clone(), busy_answers.clone());
+    let release_start = Instant::now();
+    let control_room = {
+        let (api, opts) = (api.clone(), opts.clone());
         let path = format!("/api/v1/drills/{drill_id}/injects");
-        releases.spawn(async move {
-            let _permit = permit;
-            let body = json!({
-                "key": format!("load-{k}"),
-                "audience": "all",
-                "channel": "soc_alert",
-                "title": {"vi": format!("Cảnh báo tải {k}"), "en": format!("Load alert {k}")},
-                "body": {"vi": *half, "en": *half},
-            });
-            loop {
-                match api.post_status(&path, body.clone()).await? {
-                    (status, _) if status.is_success() => return anyhow::Ok(()),
-                    (reqwest::StatusCode::SERVICE_UNAVAILABLE, _) => {
-                        busy_answers.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
-                    (status, value) => bail!("POST {path}: {status} {value}"),
-                }
-            }
-        });
-    }
-    while let Some(done) = releases.join_next().await {
-        done??;
-    }
+        std::thread::Builder::new()
+            .name("loadgen-control-room".into())
+            .spawn(move || -> anyhow::Result<Released> {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(release_all(api.fresh_client(), path, opts))
+            })?
+    };
+    let released = tokio::task::spawn_blocking(move || control_room.join())
+        .await?
+        .map_err(|_| anyhow!("the release thread panicked"))??;
     let release_seconds = release_start.elapsed().as_secs_f64();
     let expected = connected * opts.injects;
     let deadline = Instant::now() + opts.drain;
@@ -657,7 +713,8 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         injects: opts.injects,
         release_seconds,
         release_rate_achieved: opts.injects as f64 / release_seconds.max(f64::EPSILON),
-        release_busy_retries: busy_answers.load(Ordering::Relaxed),
+        release_busy_retries: released.busy_retries,
+        release: Summary::of(released.micros),
         server_cpu_ms_per_inject: server_cpu_ms.map(|ms| ms / opts.injects.max(1) as f64),
         loadgen_cpu_ms_per_inject: own_cpu_ms.map(|ms| ms / opts.injects.max(1) as f64),
         machine_steal_percent,

@@ -46,19 +46,28 @@ impl Application {
             shutdown: shutdown.clone(),
             drill_wake: Arc::new(Notify::new()),
             hub: Arc::new(
-                LiveHub::new(db.clone(), tracker.clone(), shutdown, config.live_lag_limit)
-                    .with_poll(config.live_poll)
-                    .with_max_sockets_per_user(config.live_max_sockets_per_user),
+                LiveHub::new(
+                    db.clone(),
+                    crate::drill::hub::start_fanout_runtime()
+                        .context("starting the live fan-out runtime")?,
+                    tracker.clone(),
+                    shutdown,
+                    config.live_lag_limit,
+                )
+                .with_poll(config.live_poll)
+                .with_max_sockets_per_user(config.live_max_sockets_per_user),
             ),
             config,
             db,
         });
         // The live scoreboard of running drills (`score_updated` for controllers).
-        tracker.spawn(crate::drill::scores::run(
-            state.db.clone(),
-            state.hub.clone(),
-            state.shutdown.clone(),
-        ));
+        if state.config.live_scoreboard {
+            tracker.spawn(crate::drill::scores::run(
+                state.db.clone(),
+                state.hub.clone(),
+                state.shutdown.clone(),
+            ));
+        }
         if let Some(every) = state.config.scenario_resync {
             tracker.spawn(boot::scenarios::watch(
                 state.db.clone(),

@@ -178,6 +178,8 @@ pub async fn live_drill(
     };
     // axum runs the upgraded connection in a task of its own that `serve` does not
     // wait for; tracking it lets shutdown wait until every socket has said goodbye.
+    // The connection moves to the fan-out runtime (`hub::start_fanout_runtime`, and
+    // why).
     let tracker = state.hub.tracker().clone();
     Ok(ws
         .read_buffer_size(READ_BUFFER)
@@ -185,12 +187,13 @@ pub async fn live_drill(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| {
+        .on_upgrade(move |socket| async move {
             let presence = conn
                 .state
                 .hub
                 .enter(conn.drill_id, conn.you.user_id, conn.you.team_id);
-            tracker.track_future(conn.run(socket, guard, presence))
+            let fanout = conn.state.hub.fanout().clone();
+            fanout.spawn(tracker.track_future(conn.run(socket, guard, presence)));
         })
         .into_response())
 }

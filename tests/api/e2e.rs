@@ -277,7 +277,8 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let app = TestApp::spawn().await;
+    // The control console shows the live scoreboard's drill score.
+    let app = TestApp::spawn_with(|c| c.live_scoreboard = true).await;
     let org = app.org("bo-e2e", None).await;
     let controller = app.user("btc", Role::Controller, org).await;
     let evaluator = app.user("bgk", Role::Evaluator, org).await;

@@ -341,7 +341,8 @@ fn dimension(item: &Value, id: &str) -> f64 {
 /// framework version changes new years only.
 #[tokio::test]
 async fn a_drill_with_known_timings_gives_the_hand_computed_kpis_dimensions_and_level() {
-    let app = TestApp::spawn().await;
+    // With the live scoreboard, whose update is checked on the way.
+    let app = TestApp::spawn_with(|c| c.live_scoreboard = true).await;
     let org = app.org("so-tt", None).await;
     let controller = app.user("dieu-phoi", Role::Controller, org).await;
     let evaluator = app.user("giam-khao", Role::Evaluator, org).await;
