@@ -19,7 +19,7 @@
 //! per user to enforce [`MAX_SOCKETS_PER_USER`].
 //!
 //! Live sockets and their publishers run on a runtime of their own
-//! ([`fanout_runtime`]), not on the one that serves HTTP. One event wakes every socket
+//! ([`start_fanout_runtime`]), not on the one that serves HTTP. One event wakes every socket
 //! of its drill, 10 000 tasks; on a shared runtime each of them lands in the run queue
 //! ahead of whatever an HTTP request was waiting for (a database answer, its body), so
 //! under load every request waited through whole fan-outs at each of its awaits, and a
@@ -176,12 +176,12 @@ impl LiveHub {
         self
     }
 
-    /// The tracker that shutdown waits for; live sockets run under it.
     /// The runtime live sockets run on.
     pub fn fanout(&self) -> &tokio::runtime::Handle {
         &self.fanout
     }
 
+    /// The tracker that shutdown waits for; live sockets run under it.
     pub fn tracker(&self) -> &TaskTracker {
         &self.tracker
     }

@@ -269,30 +269,24 @@ pub fn compute(framework: &Framework, input: &TeamYear) -> TeamMaturity {
             }
         })
         .collect();
-    let drill_value = if drills.is_empty() && !input.drills.is_empty() {
+    let drill_value = if drills.is_empty() {
+        let (vi, en) = if input.drills.is_empty() {
+            (
+                "Đội không tham gia cuộc diễn tập nào (vai phòng thủ) đã kết thúc trong năm",
+                "The team played blue in no drill that ended in",
+            )
+        } else {
+            (
+                "Không cuộc diễn tập nào ghi nhận chỉ số để chấm cho đội trong năm",
+                "No drill recorded anything to score for the team in",
+            )
+        };
+        let score = framework.drills.no_drill_score;
         notes.push(Bilingual::new(
-            format!(
-                "Không cuộc diễn tập nào trong năm {} ghi nhận chỉ số để chấm cho đội: kết quả diễn tập tính là {}.",
-                input.year, framework.drills.no_drill_score
-            ),
-            format!(
-                "No drill of {} recorded anything to score for the team: drill performance counts as {}.",
-                input.year, framework.drills.no_drill_score
-            ),
+            format!("{vi} {}: kết quả diễn tập tính là {score}.", input.year),
+            format!("{en} {}: drill performance counts as {score}.", input.year),
         ));
-        framework.drills.no_drill_score
-    } else if drills.is_empty() {
-        notes.push(Bilingual::new(
-            format!(
-                "Đội không tham gia cuộc diễn tập nào (vai phòng thủ) đã kết thúc trong năm {}: kết quả diễn tập tính là {}.",
-                input.year, framework.drills.no_drill_score
-            ),
-            format!(
-                "The team played blue in no drill that ended in {}: drill performance counts as {}.",
-                input.year, framework.drills.no_drill_score
-            ),
-        ));
-        framework.drills.no_drill_score
+        score
     } else {
         let total: f64 = drills.iter().map(|d| d.weight).sum();
         drills.iter().map(|d| d.weight * d.score).sum::<f64>() / total
@@ -990,6 +984,18 @@ mod tests {
             m.notes
                 .iter()
                 .any(|n| n.en.contains("Diễn tập không có gì để chấm") && n.en.contains("left out")),
+            "{:?}",
+            m.notes
+        );
+
+        // Only that drill: the year has no drill result, as with no drill at all.
+        input.drills.drain(..2);
+        let m = compute(&framework, &input);
+        assert!(m.drills.is_empty());
+        assert!(
+            m.notes.iter().any(|n| n
+                .en
+                .contains("No drill recorded anything to score for the team in 2026")),
             "{:?}",
             m.notes
         );
