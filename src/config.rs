@@ -20,7 +20,8 @@ pub struct Config {
     /// How often the library is synced again while running; development builds only
     /// by default, so an author sees an edit without a restart.
     pub scenario_resync: Option<Duration>,
-    /// Events a live socket may fall behind before it is told to resync.
+    /// Events that may wait for one live socket (its client reads too slowly, or it is
+    /// still replaying the log) before it is told to resync.
     pub live_lag_limit: usize,
     /// How often a live publisher reads the log for events written by other
     /// processes, besides being woken (by this process or LISTEN/NOTIFY).

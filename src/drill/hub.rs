@@ -3,26 +3,28 @@
 //! Events are durable before they are sent. Writers never hand events to the hub:
 //! after a commit they call [`LiveHub::notify`], and a per-drill publisher reads the
 //! events with `seq > last_published` back from the database, in `seq` order, and
-//! broadcasts them. So live order is `seq` order, nothing unsaved is ever sent, and
+//! fans them out. So live order is `seq` order, nothing unsaved is ever sent, and
 //! another process can wake the same publisher (PostgreSQL LISTEN/NOTIFY,
 //! `crate::drill::listener`). The publisher also polls once a second, a safety net for
 //! writes made by other processes.
 //!
-//! Each event is serialised once, into a reference-counted frame shared by every socket;
-//! sockets filter by the event's audience (`crate::domain::drill::Visibility`).
-//! The broadcast channel is bounded: a socket that falls more than
-//! [`DEFAULT_LAG_LIMIT`] events behind gets `RecvError::Lagged` and is told to resync,
-//! so a slow reader can neither grow memory nor slow the others.
+//! Each event is serialised and framed once, into reference-counted bytes shared by
+//! every socket. The publisher hands a page of events to fan-out shards, each of which
+//! walks its part of the drill's sockets and gives them the events
+//! ([`Subscriber::deliver`]: the socket's audience filter, then one non-blocking write;
+//! `crate::drill::subscriber` says why no socket task is woken). A socket whose client
+//! does not keep up keeps at most [`DEFAULT_LAG_LIMIT`] events waiting and is then told
+//! to resync, so a slow reader can neither grow memory nor slow the others.
 //!
 //! A publisher runs while its drill has subscribers, tracked by the application's
 //! `TaskTracker` and stopped by the shutdown token. The hub also counts open sockets
 //! per user to enforce [`MAX_SOCKETS_PER_USER`].
 //!
-//! Live sockets and their publishers run on a runtime of their own
-//! ([`start_fanout_runtime`]), not on the one that serves HTTP. One event wakes every socket
-//! of its drill, 10 000 tasks; on a shared runtime each of them lands in the run queue
-//! ahead of whatever an HTTP request was waiting for (a database answer, its body), so
-//! under load every request waited through whole fan-outs at each of its awaits, and a
+//! Live sockets, their publishers and the fan-out shards run on a runtime of their own
+//! ([`start_fanout_runtime`]), not on the one that serves HTTP. A fan-out to 10 000
+//! sockets is 10 000 writes, some 100 ms of CPU; on a shared runtime it ran ahead of
+//! whatever an HTTP request was waiting for (a database answer, its body), so under
+//! load every request waited through whole fan-outs at each of its awaits, and a
 //! release took longer than the next was due (measured: 1.3 s per release at 6/s to
 //! 10 000 sockets). On two runtimes the operating system shares the cores between the
 //! two sets of threads, and a controller's request is answered while a fan-out runs.
@@ -31,23 +33,32 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
+use crate::drill::subscriber::{Subscriber, text_frame};
 use crate::store::drill_log::{self, Event};
 
-/// Events a socket may fall behind before it is told to resync (the broadcast
-/// channel's capacity; `Config::live_lag_limit`).
+/// Events that may wait for one socket (its client is not reading fast enough, or it
+/// is still replaying the log) before it is told to resync (`Config::live_lag_limit`).
 pub const DEFAULT_LAG_LIMIT: usize = 1024;
 /// Concurrent live sockets of one user, by default (`Config::live_max_sockets_per_user`).
 pub const MAX_SOCKETS_PER_USER: usize = 20;
 /// Events read from the database per query.
 pub const PAGE: u64 = 500;
+/// Sockets one fan-out shard task gives an event to; fewer are served by the publisher
+/// itself. A drill of 10 000 sockets is spread over several tasks so that every core
+/// of the fan-out runtime writes.
+const SHARD_SIZE: usize = 1024;
+/// Sockets a shard serves before it yields to the runtime's other tasks (a socket's
+/// reads, a new connection's replay).
+const YIELD_EVERY: usize = 128;
 /// How often a publisher looks for events written by another process
 /// (`Config::live_poll`).
 pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
@@ -79,9 +90,9 @@ pub fn start_fanout_runtime() -> std::io::Result<tokio::runtime::Handle> {
 pub struct LiveEvent {
     pub seq: i64,
     pub audience: String,
-    /// The whole `{"v":1,"type":"event",…}` text frame, serialised once; cloning it
-    /// for each socket only counts a reference.
-    pub frame: Utf8Bytes,
+    /// The whole `{"v":1,"type":"event",…}` WebSocket text frame, header included,
+    /// serialised and framed once; every socket writes these same bytes.
+    pub frame: Bytes,
 }
 
 #[derive(Serialize)]
@@ -105,8 +116,39 @@ pub fn event_frame(event: &Event) -> Result<String, serde_json::Error> {
 type Channels = Arc<Mutex<HashMap<Uuid, Channel>>>;
 
 struct Channel {
-    tx: broadcast::Sender<Arc<LiveEvent>>,
+    members: Arc<Members>,
     wake: Arc<Notify>,
+}
+
+/// The sockets of one drill on this process.
+#[derive(Default)]
+struct Members {
+    sockets: Mutex<HashMap<u64, Arc<Subscriber>>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Members {
+    fn is_empty(&self) -> bool {
+        lock(&self.sockets).is_empty()
+    }
+
+    /// The sockets now, for one fan-out. Taken afresh each time: a socket that has
+    /// ended must not be kept open by a list held between events.
+    fn snapshot(&self) -> Arc<[Arc<Subscriber>]> {
+        lock(&self.sockets).values().cloned().collect()
+    }
+}
+
+/// A socket's place in its drill's fan-out; leaving it when dropped.
+pub struct Membership {
+    id: u64,
+    members: Arc<Members>,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        lock(&self.members.sockets).remove(&self.id);
+    }
 }
 
 pub struct LiveHub {
@@ -206,38 +248,50 @@ impl LiveHub {
         }
     }
 
-    /// Subscribes to a drill's live events. `head_seq` is a head the caller read
-    /// before subscribing: a new publisher broadcasts every event after it, so an
-    /// event committed between that read and the subscription is not missed (the
-    /// caller skips what it already sent).
-    pub fn subscribe(&self, drill_id: Uuid, head_seq: i64) -> broadcast::Receiver<Arc<LiveEvent>> {
+    /// Adds a socket to a drill's fan-out. `head_seq` is a head the caller read
+    /// before subscribing: a new publisher publishes every event after it, so an event
+    /// committed between that read and the subscription is not missed (the subscriber
+    /// skips what its replay already sent).
+    pub fn subscribe(&self, drill_id: Uuid, head_seq: i64, socket: Arc<Subscriber>) -> Membership {
         let mut channels = lock(&self.channels);
-        if let Some(c) = channels.get(&drill_id) {
-            return c.tx.subscribe();
-        }
-        let (tx, rx) = broadcast::channel(self.lag_limit);
-        let wake = Arc::new(Notify::new());
-        channels.insert(
-            drill_id,
-            Channel {
-                tx: tx.clone(),
-                wake: wake.clone(),
-            },
-        );
-        drop(channels);
-        let publisher = Publisher {
-            drill_id,
-            last: head_seq,
-            tx,
-            wake,
-            poll: self.poll,
+        let members = match channels.get(&drill_id) {
+            Some(c) => c.members.clone(),
+            None => {
+                let members = Arc::new(Members::default());
+                let wake = Arc::new(Notify::new());
+                channels.insert(
+                    drill_id,
+                    Channel {
+                        members: members.clone(),
+                        wake: wake.clone(),
+                    },
+                );
+                let publisher = Publisher {
+                    drill_id,
+                    last: head_seq,
+                    members: members.clone(),
+                    wake,
+                    poll: self.poll,
+                    fanout: self.fanout.clone(),
+                };
+                self.fanout.spawn(self.tracker.track_future(publisher.run(
+                    self.db.clone(),
+                    self.shutdown.clone(),
+                    self.channels.clone(),
+                )));
+                members
+            }
         };
-        self.fanout.spawn(self.tracker.track_future(publisher.run(
-            self.db.clone(),
-            self.shutdown.clone(),
-            self.channels.clone(),
-        )));
-        rx
+        let id = members
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        lock(&members.sockets).insert(id, socket);
+        Membership { id, members }
+    }
+
+    /// Events that may wait for one socket before it is told to resync.
+    pub fn lag_limit(&self) -> usize {
+        self.lag_limit
     }
 
     /// Counts one more socket for `user_id`, or `None` when they have the maximum
@@ -339,9 +393,10 @@ impl Drop for PresenceGuard {
 struct Publisher {
     drill_id: Uuid,
     last: i64,
-    tx: broadcast::Sender<Arc<LiveEvent>>,
+    members: Arc<Members>,
     wake: Arc<Notify>,
     poll: Duration,
+    fanout: tokio::runtime::Handle,
 }
 
 impl Publisher {
@@ -360,7 +415,7 @@ impl Publisher {
             // lock, so no subscriber can slip in between the check and the removal.
             {
                 let mut map = lock(&channels);
-                if self.tx.receiver_count() == 0 {
+                if self.members.is_empty() {
                     map.remove(&self.drill_id);
                     break;
                 }
@@ -377,26 +432,66 @@ impl Publisher {
         tracing::debug!(drill.id = %self.drill_id, "live publisher stopped");
     }
 
-    /// Broadcasts every committed event after `last`, in order.
+    /// Publishes every committed event after `last`, in order, a page at a time.
     async fn publish(&mut self, db: &DatabaseConnection) -> Result<(), crate::store::StoreError> {
         loop {
             let page = drill_log::events_after(db, self.drill_id, self.last, None, PAGE).await?;
             let n = page.len() as u64;
+            let mut events = Vec::with_capacity(page.len());
             for event in page {
                 let frame = event_frame(&event).map_err(|e| {
                     crate::store::StoreError::Db(sea_orm::DbErr::Custom(e.to_string()))
                 })?;
-                self.last = event.seq;
-                // No receivers is not an error: the loop notices and stops.
-                let _ = self.tx.send(Arc::new(LiveEvent {
+                events.push(Arc::new(LiveEvent {
                     seq: event.seq,
                     audience: event.audience,
-                    frame: frame.into(),
+                    frame: text_frame(frame),
                 }));
+            }
+            if let Some(last) = events.last() {
+                self.last = last.seq;
+                self.fan_out(events.into()).await;
             }
             if n < PAGE {
                 return Ok(());
             }
+        }
+    }
+
+    /// Gives `events` to every socket of the drill, and returns when all have them (or
+    /// have them queued): the next page goes out only after this one, so each socket
+    /// gets events in `seq` order.
+    async fn fan_out(&self, events: Arc<[Arc<LiveEvent>]>) {
+        let sockets = self.members.snapshot();
+        if sockets.len() <= SHARD_SIZE {
+            deliver(&sockets, &events).await;
+            return;
+        }
+        let mut shards = JoinSet::new();
+        for start in (0..sockets.len()).step_by(SHARD_SIZE) {
+            let (sockets, events) = (sockets.clone(), events.clone());
+            shards.spawn_on(
+                async move {
+                    let end = (start + SHARD_SIZE).min(sockets.len());
+                    deliver(&sockets[start..end], &events).await;
+                },
+                &self.fanout,
+            );
+        }
+        while let Some(done) = shards.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(drill.id = %self.drill_id, error = %e, "a fan-out shard failed");
+            }
+        }
+    }
+}
+
+/// One shard's part of a fan-out.
+async fn deliver(sockets: &[Arc<Subscriber>], events: &[Arc<LiveEvent>]) {
+    for (i, socket) in sockets.iter().enumerate() {
+        socket.deliver(events);
+        if (i + 1) % YIELD_EVERY == 0 {
+            tokio::task::yield_now().await;
         }
     }
 }

@@ -2,38 +2,50 @@
 //!
 //! Everything that can be refused is refused before the upgrade, in the error
 //! envelope: credentials (401), a session cookie from another origin (403), a drill
-//! the caller may not see (404), `since` outside `0…head_seq` (422), too many open
-//! sockets of one user (429).
+//! the caller may not see (404), `since` outside `0…head_seq` (422), not a WebSocket
+//! handshake (400), too many open sockets of one user (429).
 //!
-//! A connection subscribes to the drill's [`LiveHub`] first, then sends `hello`,
-//! replays the visible events after `since` from the database, and then forwards live
-//! events, skipping those at or below the last `seq` it sent (replay and live overlap)
-//! and those its holder may not see. So events arrive in `seq` order, never twice.
+//! A connection joins the drill's fan-out ([`LiveHub`](crate::drill::hub::LiveHub))
+//! first, then sends `hello`, replays the visible events after `since` from the
+//! database, and then lets the fan-out write live events to its socket directly
+//! (`crate::drill::subscriber`), skipping those at or below the last `seq` it sent
+//! (replay and live overlap) and those its holder may not see. So events arrive in
+//! `seq` order, never twice. The connection's own task only reads the client's
+//! messages, answers them, and drains the socket's queue when the socket is full.
 //!
-//! Memory is bounded per socket: small tungstenite buffers, a bounded broadcast
-//! receiver (a socket that falls `Config::live_lag_limit` events behind is sent `resync`
-//! and closed with 4000), a bounded reply queue, and a timeout on every send (a client
-//! that stops reading is dropped after [`SEND_TIMEOUT`]). Close codes: 1000 normal,
-//! 1001 server shutting down, 1008 too many bad messages, 1009 message too big, 1011
-//! server error, 4000 resync.
+//! Memory is bounded per socket: a 1 KiB read buffer, event frames shared by every
+//! socket, a queue of at most `Config::live_lag_limit` events (a socket with more
+//! waiting, or arriving while it replays, is sent `resync` and closed with 4000), and a
+//! timeout on a full socket (a client that takes nothing for [`SEND_TIMEOUT`] is
+//! dropped). Close codes: 1000 normal, 1001 server shutting down, 1002 protocol error,
+//! 1008 too many bad messages, 1009 message too big, 1011 server error, 4000 resync.
 
-use std::future::Future;
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
+use axum::response::Response;
+use bytes::Bytes;
 use chrono::Utc;
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc};
-use tokio_util::sync::CancellationToken;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -41,8 +53,9 @@ use uuid::Uuid;
 
 use crate::auth::{CurrentUser, Via};
 use crate::domain::drill::Visibility;
-use crate::domain::{Role, Side};
-use crate::drill::hub::{LiveEvent, PAGE, PresenceGuard, SocketGuard, event_frame};
+use crate::domain::{Role as UserRole, Side};
+use crate::drill::hub::{PAGE, PresenceGuard, SocketGuard, event_frame};
+use crate::drill::subscriber::{Broken, Ending, Subscriber, close_frame, text_frame};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
@@ -50,33 +63,20 @@ use crate::store::StoreError;
 use crate::store::drill_log;
 use crate::store::drills::{self, AckError};
 
-/// A send that takes longer than this means the client stopped reading.
+/// A socket that takes nothing for this long means the client stopped reading.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Malformed client messages tolerated before the socket is closed with 1008.
 pub const MAX_BAD_MESSAGES: u32 = 10;
 /// The largest message (and frame) a client may send; larger closes with 1009.
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
-/// Room for one large event (two 64 KiB inject bodies) in the write buffer; the
-/// buffer only grows while a write is pending.
-const MAX_WRITE_BUFFER: usize = 512 * 1024;
 /// Allocated for every socket up front and kept: clients send acks and pings of under
 /// 200 bytes, and a larger message (up to [`MAX_CLIENT_MESSAGE`]) is simply read in
 /// several reads. 1 KiB instead of 4 keeps an idle connection under 20 KB.
 const READ_BUFFER: usize = 1024;
-/// Frames queued in the write buffer are written out once they pass this size, or
-/// when the writer flushes (after every batch; see [`MAX_BATCH`]).
-const WRITE_BUFFER: usize = 8 * 1024;
-/// Live events a socket that has fallen behind sends in one write. Under load the
-/// fan-out of one event is not finished before the next is committed; sending what is
-/// waiting in one write (one system call, one TCP segment, one wake-up of the client)
-/// instead of one each is what lets the server catch up instead of falling further
-/// behind. Small, so that the write buffer each socket keeps stays small.
-const MAX_BATCH: usize = 8;
-/// Replies (pong, errors) waiting for the writer.
-const REPLY_QUEUE: usize = 16;
 
 pub const CLOSE_NORMAL: u16 = 1000;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
+pub const CLOSE_PROTOCOL: u16 = 1002;
 pub const CLOSE_POLICY: u16 = 1008;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 pub const CLOSE_ERROR: u16 = 1011;
@@ -93,13 +93,78 @@ pub struct LiveQuery {
     pub since: Option<i64>,
 }
 
+/// A request's WebSocket opening handshake (RFC 6455 section 4.2.1), checked but not
+/// yet answered; what is wrong with it, if anything. Checked last, after the caller and
+/// the drill, so that those errors come first.
+///
+/// The live channel answers the handshake itself rather than through axum's
+/// `WebSocketUpgrade`, because it needs the TCP socket back after the upgrade: the
+/// fan-out writes to it directly (`crate::drill::subscriber`), which axum's `WebSocket`
+/// does not allow.
+pub struct Handshake(Result<Upgrade, &'static str>);
+
+pub struct Upgrade {
+    on_upgrade: OnUpgrade,
+    key: HeaderValue,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Handshake {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Handshake(handshake(parts)))
+    }
+}
+
+/// True when the comma-separated `name` header lists `token` (case-insensitive).
+fn header_lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    })
+}
+
+fn handshake(parts: &mut Parts) -> Result<Upgrade, &'static str> {
+    if parts.version != Version::HTTP_11 {
+        return Err("the live channel is a WebSocket over HTTP/1.1");
+    }
+    if parts.method != Method::GET {
+        return Err("a WebSocket handshake is a GET request");
+    }
+    if !header_lists(&parts.headers, header::CONNECTION, "upgrade") {
+        return Err("the Connection header must include \"upgrade\": open a WebSocket");
+    }
+    if !header_lists(&parts.headers, header::UPGRADE, "websocket") {
+        return Err("the Upgrade header must be \"websocket\": open a WebSocket");
+    }
+    if parts
+        .headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        return Err("the Sec-WebSocket-Version header must be 13");
+    }
+    let key = parts
+        .headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .cloned()
+        .ok_or("the Sec-WebSocket-Key header is missing")?;
+    let on_upgrade = parts
+        .extensions
+        .remove::<OnUpgrade>()
+        .ok_or("this connection cannot be upgraded")?;
+    Ok(Upgrade { on_upgrade, key })
+}
+
 /// Who the socket belongs to, as `hello` shows it.
 #[derive(Debug, Clone, Serialize)]
 struct You {
     user_id: Uuid,
     team_id: Option<Uuid>,
     side: Option<Side>,
-    role: Role,
+    role: UserRole,
 }
 
 /// True when the browser's `Origin` is this server (`http(s)://` + `Host`).
@@ -130,7 +195,7 @@ pub async fn live_drill(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(query): ApiQuery<LiveQuery>,
     headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    Handshake(upgrade): Handshake,
 ) -> AppResult<Response> {
     // Browsers send cookies with cross-site WebSocket handshakes; only the origin
     // tells a page of ours from someone else's.
@@ -147,7 +212,7 @@ pub async fn live_drill(
         ));
     }
     let teams = match me.role() {
-        Role::Responder => drills::teams_of_user(&state.db, id, me.user.id).await?,
+        UserRole::Responder => drills::teams_of_user(&state.db, id, me.user.id).await?,
         _ => Vec::new(),
     };
     let visibility = Visibility::of(me.role(), &teams);
@@ -157,7 +222,8 @@ pub async fn live_drill(
         side: teams.first().map(|t| t.1),
         role: me.role(),
     };
-    let ws = ws.map_err(|r| AppError::BadRequest(r.body_text()))?;
+    let Upgrade { on_upgrade, key } =
+        upgrade.map_err(|message| AppError::BadRequest(message.to_owned()))?;
     let guard = state
         .hub
         .acquire_socket(me.user.id)
@@ -179,26 +245,50 @@ pub async fn live_drill(
         you,
         hello,
     };
-    // axum runs the upgraded connection in a task of its own that `serve` does not
-    // wait for; tracking it lets shutdown wait until every socket has said goodbye.
-    // The connection moves to the fan-out runtime (`hub::start_fanout_runtime`, and
-    // why).
+    // hyper hands the socket over once this response is written. The connection runs
+    // on the fan-out runtime (`hub::start_fanout_runtime`, and why), tracked so that
+    // shutdown waits until every socket has said goodbye.
     let tracker = state.hub.tracker().clone();
-    Ok(ws
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| async move {
-            let presence = conn
-                .state
-                .hub
-                .enter(conn.drill_id, conn.you.user_id, conn.you.team_id);
-            let fanout = conn.state.hub.fanout().clone();
-            fanout.spawn(tracker.track_future(conn.run(socket, guard, presence)));
-        })
-        .into_response())
+    state.hub.fanout().spawn(tracker.track_future(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(e) => {
+                tracing::debug!(error = %e, "live socket upgrade failed");
+                return;
+            }
+        };
+        // `axum::serve` serves plain TCP streams (`startup`).
+        let parts =
+            match hyper_util::server::conn::auto::upgrade::downcast::<TokioIo<TcpStream>>(upgraded)
+            {
+                Ok(parts) => parts,
+                Err(_) => {
+                    tracing::error!("live socket upgrade: the connection is not a TCP stream");
+                    return;
+                }
+            };
+        let presence = conn
+            .state
+            .hub
+            .enter(conn.drill_id, conn.you.user_id, conn.you.team_id);
+        // Bytes the client sent after its handshake, if any. Copied out: `read_buf`
+        // is a view of hyper's 8 KiB read buffer, kept alive by it for as long as it
+        // lives.
+        let early = parts.read_buf.to_vec();
+        drop(parts.read_buf);
+        conn.run(parts.io.into_inner(), early, guard, presence)
+            .await;
+    }));
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, HeaderValue::from_static("upgrade"))
+        .header(header::UPGRADE, HeaderValue::from_static("websocket"))
+        .header(
+            header::SEC_WEBSOCKET_ACCEPT,
+            derive_accept_key(key.as_bytes()),
+        )
+        .body(Body::empty())
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 struct Connection {
@@ -211,84 +301,135 @@ struct Connection {
     hello: String,
 }
 
-/// What the reader asks the writer to send.
-enum Reply {
-    Frame(String),
+/// How a connection ends, when there is still something to say.
+enum End {
+    /// Send a close frame with this code and reason.
     Close(u16, &'static str),
+    /// Send `resync` with this `since`, then close with 4000.
+    Resync(i64),
+    /// The client closed; tungstenite has queued the answer to its close frame.
+    Answered,
 }
-
-/// Why the writer stopped.
-struct Close(u16, &'static str);
 
 fn error_frame(code: &str, message: &str) -> String {
     json!({"v": 1, "type": "error", "code": code, "message": message}).to_string()
 }
 
+/// The socket as tungstenite sees it: reads from the TCP socket; writes (pongs, the
+/// answer to a close) join the subscriber's queue, whole frames at a time, so they
+/// never interleave with the fan-out's.
+struct LiveIo {
+    read: OwnedReadHalf,
+    out: Arc<Subscriber>,
+}
+
+impl AsyncRead for LiveIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().read).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for LiveIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        // tungstenite writes its buffer of whole frames (`FrameCodec::write_out_buffer`);
+        // taking all of it keeps each write a whole number of frames.
+        Poll::Ready(match self.out.push(Bytes::copy_from_slice(buf)) {
+            Ok(()) => Ok(buf.len()),
+            Err(Broken) => Err(io::ErrorKind::BrokenPipe.into()),
+        })
+    }
+
+    /// The queue writes on its own (or the connection's task drains it).
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
 impl Connection {
-    async fn run(self, socket: WebSocket, _guard: SocketGuard, _presence: PresenceGuard) {
-        // Subscribe before anything is read, so that nothing committed from now on
-        // can fall between the replay and the live stream.
-        let live = self.state.hub.subscribe(self.drill_id, self.head_seq);
-        let shutdown = self.state.shutdown.clone();
-        let (sink, stream) = socket.split();
-        let (reply_tx, reply_rx) = mpsc::channel(REPLY_QUEUE);
-        let this = Arc::new(self);
-        // The reader runs in a task of its own: in one task with the writer, every
-        // event broadcast to the drill would also poll the idle read half (lock,
-        // buffer, readiness), for nothing, on every socket.
-        let reader = this
-            .state
-            .hub
-            .tracker()
-            .spawn(this.clone().read(stream, reply_tx));
-        // The writer ends the connection: on lag, a stuck client or shutdown, or
-        // when the reader has gone (the client left or misbehaved), which closes the
-        // reply queue or leaves a close request in it.
-        this.write(sink, live, reply_rx, shutdown).await;
-        reader.abort();
-        tracing::debug!(drill.id = %this.drill_id, user.id = %this.you.user_id, "live socket closed");
-    }
-
-    async fn write(
-        &self,
-        mut sink: SplitSink<WebSocket, Message>,
-        mut live: broadcast::Receiver<Arc<LiveEvent>>,
-        mut replies: mpsc::Receiver<Reply>,
-        shutdown: CancellationToken,
+    async fn run(
+        self,
+        tcp: TcpStream,
+        early: Vec<u8>,
+        _guard: SocketGuard,
+        _presence: PresenceGuard,
     ) {
-        let close = match self
-            .stream_events(&mut sink, &mut live, &mut replies, &shutdown)
-            .await
-        {
-            Ok(close) => close,
-            // The client stopped reading or the connection broke: nothing more can
-            // be said to it.
-            Err(Stuck) => return,
+        let (read, write) = tcp.into_split();
+        let hub = &self.state.hub;
+        let out = Arc::new(Subscriber::new(
+            self.visibility.clone(),
+            write,
+            self.since,
+            hub.lag_limit(),
+        ));
+        // Join the fan-out before anything is read, so that nothing committed from now
+        // on can fall between the replay and the live stream.
+        let membership = hub.subscribe(self.drill_id, self.head_seq, out.clone());
+        let io = LiveIo {
+            read,
+            out: out.clone(),
         };
-        let frame = Message::Close(Some(CloseFrame {
-            code: close.0,
-            reason: Utf8Bytes::from_static(close.1),
-        }));
-        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(frame)).await;
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER)
+            // Frames go to the queue at once.
+            .write_buffer_size(0)
+            .max_message_size(Some(MAX_CLIENT_MESSAGE))
+            .max_frame_size(Some(MAX_CLIENT_MESSAGE));
+        let mut ws = if early.is_empty() {
+            WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await
+        } else {
+            // The client's first frame came with its handshake.
+            WebSocketStream::from_partially_read(io, early, Role::Server, Some(config)).await
+        };
+        let end = self.converse(&out, &mut ws).await;
+        drop(membership);
+        out.stop_events();
+        if let Ok(end) = end {
+            let last_words = match end {
+                End::Close(code, reason) => out.push(close_frame(code, reason)),
+                End::Resync(since) => {
+                    let resync = json!({"v": 1, "type": "resync", "since": since}).to_string();
+                    out.push(text_frame(resync)).and_then(|()| {
+                        out.push(close_frame(CLOSE_RESYNC, "resync: reconnect with since"))
+                    })
+                }
+                End::Answered => Ok(()),
+            };
+            if last_words.is_ok() {
+                let _ = out.drain(SEND_TIMEOUT).await;
+            }
+        }
+        tracing::debug!(drill.id = %self.drill_id, user.id = %self.you.user_id, "live socket closed");
     }
 
-    /// Hello, the replay, then live events until something ends the connection.
-    async fn stream_events(
+    /// Hello, the replay, then live events and the client's messages until something
+    /// ends the connection; `Err` when it broke (nothing more can be said).
+    async fn converse(
         &self,
-        sink: &mut SplitSink<WebSocket, Message>,
-        live: &mut broadcast::Receiver<Arc<LiveEvent>>,
-        replies: &mut mpsc::Receiver<Reply>,
-        shutdown: &CancellationToken,
-    ) -> Result<Close, Stuck> {
-        send(sink, Message::Text(self.hello.clone().into())).await?;
-        let mut last_sent = self.since;
+        out: &Subscriber,
+        ws: &mut WebSocketStream<LiveIo>,
+    ) -> Result<End, Broken> {
+        let shutdown = &self.state.shutdown;
+        out.push(text_frame(self.hello.clone()))?;
         let audiences = match &self.visibility {
             Visibility::All => None,
             Visibility::Audiences(list) => Some(list.as_slice()),
         };
-        loop {
+        let mut last_sent = self.since;
+        'replay: loop {
             if shutdown.is_cancelled() {
-                return Ok(Close(CLOSE_GOING_AWAY, "server shutting down"));
+                return Ok(End::Close(CLOSE_GOING_AWAY, "server shutting down"));
             }
             let page = match drill_log::events_after(
                 &self.state.db,
@@ -302,122 +443,80 @@ impl Connection {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(drill.id = %self.drill_id, error = %e, "live replay failed");
-                    return Ok(Close(CLOSE_ERROR, "server error; reconnect with since"));
+                    return Ok(End::Close(
+                        CLOSE_ERROR,
+                        "server error; reconnect with since",
+                    ));
                 }
             };
             let n = page.len() as u64;
             for event in page {
                 let Ok(frame) = event_frame(&event) else {
-                    return Ok(Close(CLOSE_ERROR, "server error; reconnect with since"));
+                    return Ok(End::Close(
+                        CLOSE_ERROR,
+                        "server error; reconnect with since",
+                    ));
                 };
-                send(sink, Message::Text(frame.into())).await?;
+                if !out.push_replayed(event.seq, text_frame(frame))? {
+                    // The fan-out gave up on this socket while it replayed.
+                    break 'replay;
+                }
                 last_sent = event.seq;
+                // Returns at once unless the client is slower than the replay.
+                out.drain(SEND_TIMEOUT).await?;
             }
             if n < PAGE {
                 break;
             }
         }
-        // One registration with the shutdown token for the whole connection: creating
-        // `cancelled()` afresh in every turn of the loop registers and unregisters a
-        // waiter under the token's lock for every event sent, 10 000 times per inject.
+        out.go_live();
+
+        // One registration with the shutdown token for the whole connection.
         let cancelled = shutdown.cancelled();
         tokio::pin!(cancelled);
+        let mut bad = 0;
         loop {
+            if let Some(Ending::Resync { since }) = out.ending() {
+                return Ok(End::Resync(since));
+            }
             tokio::select! {
                 biased;
-                () = &mut cancelled => return Ok(Close(CLOSE_GOING_AWAY, "server shutting down")),
-                received = live.recv() => {
-                    let mut next = received;
-                    let mut queued = 0;
-                    loop {
-                        match next {
-                            Ok(event) => {
-                                if event.seq > last_sent && self.visibility.allows(&event.audience) {
-                                    feed(sink, Message::Text(event.frame.clone())).await?;
-                                    last_sent = event.seq;
-                                    queued += 1;
-                                }
-                            }
-                            Err(broadcast::error::RecvError::Lagged(_)) => {
-                                let resync = json!({"v": 1, "type": "resync", "since": last_sent}).to_string();
-                                send(sink, Message::Text(resync.into())).await?;
-                                return Ok(Close(CLOSE_RESYNC, "resync: reconnect with since"));
-                            }
-                            // The publisher stopped: the server is shutting down.
-                            Err(broadcast::error::RecvError::Closed) => {
-                                flush(sink).await?;
-                                return Ok(Close(CLOSE_GOING_AWAY, "server shutting down"));
-                            }
+                () = &mut cancelled => return Ok(End::Close(CLOSE_GOING_AWAY, "server shutting down")),
+                // Frames wait for a full socket, or the fan-out ended it.
+                () = out.woken() => out.drain(SEND_TIMEOUT).await?,
+                message = ws.next() => {
+                    let reply = match message {
+                        Some(Ok(Message::Text(text))) => self.handle(text.as_str()).await,
+                        Some(Ok(Message::Binary(_))) => Err("send JSON text messages".to_owned()),
+                        // tungstenite answers pings itself, on the next read.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                        Some(Ok(Message::Close(_))) => {
+                            // Writes the answer tungstenite queued.
+                            let _ = ws.flush().await;
+                            return Ok(End::Answered);
                         }
-                        if queued == MAX_BATCH {
-                            break;
+                        Some(Err(WsError::Capacity(_))) => {
+                            return Ok(End::Close(CLOSE_TOO_BIG, "message too big"));
                         }
-                        next = match live.try_recv() {
-                            Ok(event) => Ok(event),
-                            Err(broadcast::error::TryRecvError::Empty) => break,
-                            Err(broadcast::error::TryRecvError::Lagged(n)) => Err(broadcast::error::RecvError::Lagged(n)),
-                            Err(broadcast::error::TryRecvError::Closed) => Err(broadcast::error::RecvError::Closed),
-                        };
-                    }
-                    if queued > 0 {
-                        flush(sink).await?;
-                    }
+                        Some(Err(WsError::Protocol(_) | WsError::Utf8(_))) => {
+                            return Ok(End::Close(CLOSE_PROTOCOL, "protocol error"));
+                        }
+                        // The connection broke or the client left without a close frame.
+                        Some(Err(_)) | None => return Err(Broken),
+                    };
+                    let frame = match reply {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => continue,
+                        Err(message) => {
+                            bad += 1;
+                            if bad >= MAX_BAD_MESSAGES {
+                                return Ok(End::Close(CLOSE_POLICY, "too many bad messages"));
+                            }
+                            error_frame("bad_message", &message)
+                        }
+                    };
+                    out.push(text_frame(frame))?;
                 }
-                reply = replies.recv() => match reply {
-                    Some(Reply::Frame(text)) => send(sink, Message::Text(text.into())).await?,
-                    Some(Reply::Close(code, reason)) => return Ok(Close(code, reason)),
-                    None => return Ok(Close(CLOSE_NORMAL, "")),
-                },
-            }
-        }
-    }
-
-    /// Reads client messages until the client closes, the connection breaks, or the
-    /// client sends too many bad messages.
-    async fn read(
-        self: Arc<Self>,
-        mut stream: SplitStream<WebSocket>,
-        replies: mpsc::Sender<Reply>,
-    ) {
-        let mut bad = 0;
-        while let Some(message) = stream.next().await {
-            let reply = match message {
-                Ok(Message::Text(text)) => self.handle(text.as_str()).await,
-                Ok(Message::Binary(_)) => Err("send JSON text messages".to_owned()),
-                // tungstenite answers pings itself.
-                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                Ok(Message::Close(_)) => return,
-                Err(e) => {
-                    let too_big = matches!(
-                        std::error::Error::source(&e).and_then(|s| {
-                            s.downcast_ref::<tokio_tungstenite::tungstenite::Error>()
-                        }),
-                        Some(tokio_tungstenite::tungstenite::Error::Capacity(_))
-                    );
-                    if too_big {
-                        let _ = replies
-                            .send(Reply::Close(CLOSE_TOO_BIG, "message too big"))
-                            .await;
-                    }
-                    return;
-                }
-            };
-            let frame = match reply {
-                Ok(Some(frame)) => frame,
-                Ok(None) => continue,
-                Err(message) => {
-                    bad += 1;
-                    if bad >= MAX_BAD_MESSAGES {
-                        let _ = replies
-                            .send(Reply::Close(CLOSE_POLICY, "too many bad messages"))
-                            .await;
-                        return;
-                    }
-                    error_frame("bad_message", &message)
-                }
-            };
-            if replies.send(Reply::Frame(frame)).await.is_err() {
-                return;
             }
         }
     }
@@ -492,40 +591,4 @@ impl Connection {
             }
         }
     }
-}
-
-/// The client stopped reading (a send timed out) or the connection broke.
-struct Stuck;
-
-/// Sends `message` and flushes it.
-async fn send(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> Result<(), Stuck> {
-    feed(sink, message).await?;
-    flush(sink).await
-}
-
-/// Queues `message` in the write buffer (written out once the buffer passes
-/// [`WRITE_BUFFER`]); [`flush`] sends the rest.
-async fn feed(sink: &mut SplitSink<WebSocket, Message>, message: Message) -> Result<(), Stuck> {
-    timely(sink.feed(message)).await
-}
-
-async fn flush(sink: &mut SplitSink<WebSocket, Message>) -> Result<(), Stuck> {
-    timely(sink.flush()).await
-}
-
-/// Runs a write to the socket, giving up after [`SEND_TIMEOUT`].
-async fn timely<E>(write: impl Future<Output = Result<(), E>>) -> Result<(), Stuck> {
-    // Almost every write completes at once (the socket buffer has room). Arm the
-    // timeout only when it does not: a timer per write is measurable when one event
-    // goes out to 10 000 sockets.
-    let mut sending = std::pin::pin!(write);
-    let first = std::future::poll_fn(|cx| Poll::Ready(sending.as_mut().poll(cx))).await;
-    let result = match first {
-        Poll::Ready(result) => result,
-        Poll::Pending => match tokio::time::timeout(SEND_TIMEOUT, sending).await {
-            Ok(result) => result,
-            Err(_) => return Err(Stuck),
-        },
-    };
-    result.map_err(|_| Stuck)
 }

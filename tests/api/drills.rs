@@ -927,7 +927,7 @@ async fn verify_names_the_first_altered_removed_or_reordered_event() {
                 Expr::value(r#"{"key":"forged"}"#),
             )
             .filter(drill_event::Column::DrillId.eq(d))
-            .filter(drill_event::Column::Seq.eq(3))
+            .filter(drill_event::Column::Seq.eq(3_i64))
             .exec(&app.db)
             .await
             .unwrap();
@@ -937,7 +937,7 @@ async fn verify_names_the_first_altered_removed_or_reordered_event() {
         let (app, d) = (&s.app, ids[1]);
         drill_event::Entity::delete_many()
             .filter(drill_event::Column::DrillId.eq(d))
-            .filter(drill_event::Column::Seq.eq(4))
+            .filter(drill_event::Column::Seq.eq(4_i64))
             .exec(&app.db)
             .await
             .unwrap();
@@ -945,7 +945,10 @@ async fn verify_names_the_first_altered_removed_or_reordered_event() {
     // Reordered: events 2 and 3 swap their seqs.
     {
         let (app, d) = (&s.app, ids[2]);
-        for (from, to) in [(2, -2), (3, 2), (-2, 3)] {
+        // `seq` is a BIGINT: binding an i32 here would prepare the statement with an
+        // int4 parameter, and PostgreSQL refuses the i64 of a later query of the same text
+        // on the same pooled connection (22P03).
+        for (from, to) in [(2_i64, -2_i64), (3, 2), (-2, 3)] {
             drill_event::Entity::update_many()
                 .col_expr(drill_event::Column::Seq, Expr::value(to))
                 .filter(drill_event::Column::DrillId.eq(d))

@@ -655,26 +655,22 @@ async fn the_per_user_socket_limit_is_configurable() {
     );
 }
 
-#[tokio::test]
-async fn a_socket_that_falls_behind_is_told_to_resync_and_resumes_without_gaps() {
-    let s = setup_with(TestApp::spawn_with(|c| c.live_lag_limit = 4).await).await;
-    let mut ws = s.connect(&s.controller, Some(2)).await;
-    assert_eq!(next_json(&mut ws).await["type"], "hello");
-
-    // Ten events in one commit: the publisher broadcasts them in one go (it finds them
-    // by its once-a-second poll, as it would a write by another server), more than the
-    // socket may fall behind.
+/// Commits `n` events of `size` bytes of filler each, for `audience`, in one
+/// transaction; the publisher finds them by its once-a-second poll, as it would a
+/// write by another server, and fans them out a page (500) at a time.
+async fn commit_fillers(s: &Live, n: usize, size: usize, audience: &str) {
     let drill: Uuid = s.drill.parse().unwrap();
+    let filler = "x".repeat(size);
     let txn = s.app.db.begin().await.unwrap();
-    for n in 0..10 {
+    for i in 0..n {
         drill_log::append(
             &txn,
             drill,
             NewEvent {
                 kind: "score_updated",
                 actor_id: None,
-                audience: "all".into(),
-                data: json!({"n": n}),
+                audience: audience.into(),
+                data: json!({"n": i, "filler": filler}),
             },
             chrono::Utc::now(),
         )
@@ -682,15 +678,48 @@ async fn a_socket_that_falls_behind_is_told_to_resync_and_resumes_without_gaps()
         .unwrap();
     }
     txn.commit().await.unwrap();
+}
 
-    let resync = next_json(&mut ws).await;
-    assert_eq!(resync["type"], "resync", "{resync}");
-    assert_eq!(resync["since"], 2);
-    assert_eq!(u16::from(close_frame(&mut ws).await.code), 4000);
+#[tokio::test]
+async fn a_socket_that_falls_behind_is_told_to_resync_and_resumes_without_gaps() {
+    let s = setup_with(TestApp::spawn_with(|c| c.live_lag_limit = 4).await).await;
+    let mut behind = s.connect(&s.controller, Some(2)).await;
+    let mut witness = s.connect(&s.responder, Some(2)).await;
+    assert_eq!(next_json(&mut witness).await["type"], "hello");
 
-    let mut ws = s.connect(&s.controller, Some(2)).await;
-    let (_, events) = hello_and(&mut ws, 10).await;
-    assert_eq!(seqs(&events), (3..=12).collect::<Vec<_>>());
+    // A page of 500 red events of 64 KiB (32 MB), more than the socket buffers hold
+    // while `behind` reads nothing, then one event for everyone. The publisher gives a
+    // page to every socket before it reads the next, so once the blue `witness` (who
+    // never sees red events) has the last event, `behind` has been given the whole
+    // page, and more than 4 events wait for it.
+    commit_fillers(&s, 500, 64 * 1024, "red").await;
+    commit_fillers(&s, 1, 10, "all").await;
+    assert_eq!(next_event(&mut witness).await["seq"], 503);
+
+    // `behind` now reads what the socket took before the server gave up, in order,
+    // then `resync` naming the last of them, and the close.
+    assert_eq!(next_json(&mut behind).await["type"], "hello");
+    let mut last = 2;
+    let since = loop {
+        let frame = next_json(&mut behind).await;
+        match frame["type"].as_str() {
+            Some("event") => {
+                assert_eq!(frame["seq"], last + 1, "in order, no gaps");
+                last += 1;
+            }
+            Some("resync") => break frame["since"].as_i64().unwrap(),
+            _ => panic!("unexpected {frame}"),
+        }
+    };
+    assert_eq!(since, last, "resync names the last event received");
+    assert!(last < 502, "the socket fell behind");
+    assert_eq!(u16::from(close_frame(&mut behind).await.code), 4000);
+
+    // Resuming from there gives the rest, and nothing more.
+    let mut ws = s.connect(&s.controller, Some(since)).await;
+    let rest = (503 - since) as usize;
+    let (_, events) = hello_and(&mut ws, rest).await;
+    assert_eq!(seqs(&events), (since + 1..=503).collect::<Vec<_>>());
     assert!(until_pong(&mut ws).await.is_empty());
 }
 
@@ -703,25 +732,7 @@ async fn a_client_that_never_reads_does_not_hold_back_the_others() {
 
     // About 13 MB of events: more than the socket buffers between the server and the
     // client that never reads, so its sends block; the other socket must not notice.
-    let drill: Uuid = s.drill.parse().unwrap();
-    let filler = "x".repeat(64 * 1024);
-    let txn = s.app.db.begin().await.unwrap();
-    for n in 0..200 {
-        drill_log::append(
-            &txn,
-            drill,
-            NewEvent {
-                kind: "score_updated",
-                actor_id: None,
-                audience: "all".into(),
-                data: json!({"n": n, "filler": filler}),
-            },
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-    }
-    txn.commit().await.unwrap();
+    commit_fillers(&s, 200, 64 * 1024, "all").await;
     s.release("alert-a").await;
 
     let mut last = 2;
