@@ -36,6 +36,9 @@ use crate::drill::hub::LiveEvent;
 
 /// Frames handed to one vectored write.
 const MAX_IOVECS: usize = 16;
+/// An emptied queue that grew past this many frames (a burst, a page of up to 500
+/// events at once) gives its memory back: it is kept for every socket.
+const SHRINK_ABOVE: usize = 32;
 
 /// A server-to-client text frame (unmasked, so the same bytes serve every socket).
 pub fn text_frame(text: impl Into<Bytes>) -> Bytes {
@@ -105,6 +108,8 @@ struct Outbox {
     pending: VecDeque<Chunk>,
     /// Bytes of the first pending frame already written.
     front_written: usize,
+    /// Bytes written since the socket opened: progress, whoever wrote them.
+    written_total: u64,
     /// Event frames in `pending`.
     pending_events: usize,
     ending: Option<Ending>,
@@ -135,6 +140,7 @@ impl Subscriber {
                 written_seq: since,
                 pending: VecDeque::new(),
                 front_written: 0,
+                written_total: 0,
                 pending_events: 0,
                 ending: None,
                 broken: false,
@@ -147,10 +153,17 @@ impl Subscriber {
     /// not take at once waits in the queue for the socket's task.
     pub fn deliver(&self, events: &[Arc<LiveEvent>]) {
         let mut out = lock(&self.outbox);
+        let since = out.queued_seq;
         match &mut out.phase {
             Phase::Ending => {}
             Phase::Replaying(held) => {
-                held.extend(events.iter().cloned());
+                // Only what the socket will send counts towards its limit.
+                held.extend(
+                    events
+                        .iter()
+                        .filter(|e| e.seq > since && self.visibility.allows(&e.audience))
+                        .cloned(),
+                );
                 if held.len() > self.lag_limit {
                     self.end(&mut out);
                 }
@@ -250,7 +263,7 @@ impl Subscriber {
     /// connection broke or took nothing for `timeout` (its client stopped reading).
     pub async fn drain(&self, timeout: std::time::Duration) -> Result<(), Broken> {
         loop {
-            {
+            let written_before = {
                 let mut out = lock(&self.outbox);
                 if !out.broken {
                     self.write_pending(&mut out);
@@ -261,12 +274,22 @@ impl Subscriber {
                 if out.pending.is_empty() {
                     return Ok(());
                 }
-            }
+                out.written_total
+            };
             match tokio::time::timeout(timeout, self.socket.writable()).await {
                 Ok(Ok(())) => {}
-                Ok(Err(_)) | Err(_) => {
+                Ok(Err(_)) => {
                     lock(&self.outbox).broken = true;
                     return Err(Broken);
+                }
+                Err(_) => {
+                    // A fan-out shard may have taken the socket's readiness and written
+                    // meanwhile: only a socket that took nothing is given up.
+                    let mut out = lock(&self.outbox);
+                    if out.written_total == written_before {
+                        out.broken = true;
+                        return Err(Broken);
+                    }
                 }
             }
         }
@@ -315,6 +338,13 @@ impl Subscriber {
 
     /// Vectored writes of the pending frames, as much as the socket takes now.
     fn write_pending(&self, out: &mut Outbox) {
+        self.write_some(out);
+        if out.pending.is_empty() && out.pending.capacity() > SHRINK_ABOVE {
+            out.pending = VecDeque::new();
+        }
+    }
+
+    fn write_some(&self, out: &mut Outbox) {
         while !out.pending.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
             let mut n = 0;
@@ -329,6 +359,7 @@ impl Subscriber {
                     return;
                 }
                 Ok(written) => {
+                    out.written_total += written as u64;
                     if !out.advance(written) {
                         // The socket took part: it is full for now.
                         return;
@@ -507,6 +538,44 @@ mod tests {
             !sub.push_replayed(1, event(1, "all", 10).frame.clone())
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn events_the_socket_will_not_send_do_not_count_against_it_during_the_replay() {
+        let blue = Visibility::Audiences(vec!["all".into(), "blue".into()]);
+        let (sub, mut client) = pair(blue, 0, 2).await;
+        assert!(
+            sub.push_replayed(1, event(1, "all", 10).frame.clone())
+                .unwrap()
+        );
+        // Red events, and one the replay already sent.
+        sub.deliver(&[
+            event(1, "all", 10),
+            event(2, "red", 10),
+            event(3, "red", 10),
+        ]);
+        sub.deliver(&[event(4, "red", 10), event(5, "all", 10)]);
+        assert_eq!(sub.ending(), None);
+        sub.go_live();
+        for seq in [1, 5] {
+            assert_eq!(next(&mut client).await["seq"], seq);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_queue_that_grew_in_a_burst_gives_its_memory_back() {
+        let (sub, mut client) = pair(Visibility::All, 0, 1000).await;
+        sub.go_live();
+        let page: Vec<_> = (1..=500).map(|seq| event(seq, "all", 10)).collect();
+        sub.deliver(&page);
+        assert!(
+            lock(&sub.outbox).pending.is_empty(),
+            "the socket took the page"
+        );
+        assert!(lock(&sub.outbox).pending.capacity() <= SHRINK_ABOVE);
+        for seq in 1..=500 {
+            assert_eq!(next(&mut client).await["seq"], seq);
+        }
     }
 
     #[tokio::test]

@@ -31,7 +31,7 @@ use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::Utc;
 use futures_util::{SinkExt, StreamExt};
@@ -101,7 +101,16 @@ pub struct LiveQuery {
 /// `WebSocketUpgrade`, because it needs the TCP socket back after the upgrade: the
 /// fan-out writes to it directly (`crate::drill::subscriber`), which axum's `WebSocket`
 /// does not allow.
-pub struct Handshake(Result<Upgrade, &'static str>);
+pub struct Handshake(Result<Upgrade, Refused>);
+
+/// Why a request is not a WebSocket handshake this server accepts.
+pub enum Refused {
+    /// 400 with this message.
+    Malformed(&'static str),
+    /// A WebSocket version other than 13: 426 naming the version this server speaks
+    /// (RFC 6455 section 4.4).
+    Version,
+}
 
 pub struct Upgrade {
     on_upgrade: OnUpgrade,
@@ -125,18 +134,27 @@ fn header_lists(headers: &HeaderMap, name: header::HeaderName, token: &str) -> b
     })
 }
 
-fn handshake(parts: &mut Parts) -> Result<Upgrade, &'static str> {
+fn handshake(parts: &mut Parts) -> Result<Upgrade, Refused> {
+    use Refused::Malformed;
+    use base64::Engine;
     if parts.version != Version::HTTP_11 {
-        return Err("the live channel is a WebSocket over HTTP/1.1");
+        return Err(Malformed("the live channel is a WebSocket over HTTP/1.1"));
     }
     if parts.method != Method::GET {
-        return Err("a WebSocket handshake is a GET request");
+        return Err(Malformed("a WebSocket handshake is a GET request"));
+    }
+    if !parts.headers.contains_key(header::HOST) {
+        return Err(Malformed("the Host header is missing"));
     }
     if !header_lists(&parts.headers, header::CONNECTION, "upgrade") {
-        return Err("the Connection header must include \"upgrade\": open a WebSocket");
+        return Err(Malformed(
+            "the Connection header must include \"upgrade\": open a WebSocket",
+        ));
     }
     if !header_lists(&parts.headers, header::UPGRADE, "websocket") {
-        return Err("the Upgrade header must be \"websocket\": open a WebSocket");
+        return Err(Malformed(
+            "the Upgrade header must be \"websocket\": open a WebSocket",
+        ));
     }
     if parts
         .headers
@@ -144,17 +162,25 @@ fn handshake(parts: &mut Parts) -> Result<Upgrade, &'static str> {
         .map(HeaderValue::as_bytes)
         != Some(b"13")
     {
-        return Err("the Sec-WebSocket-Version header must be 13");
+        return Err(Refused::Version);
     }
+    // A nonce of 16 bytes, base64-encoded (section 4.1).
     let key = parts
         .headers
         .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|key| {
+            base64::engine::general_purpose::STANDARD
+                .decode(key.as_bytes())
+                .is_ok_and(|nonce| nonce.len() == 16)
+        })
         .cloned()
-        .ok_or("the Sec-WebSocket-Key header is missing")?;
+        .ok_or(Malformed(
+            "the Sec-WebSocket-Key header must be 16 bytes in base64",
+        ))?;
     let on_upgrade = parts
         .extensions
         .remove::<OnUpgrade>()
-        .ok_or("this connection cannot be upgraded")?;
+        .ok_or(Malformed("this connection cannot be upgraded"))?;
     Ok(Upgrade { on_upgrade, key })
 }
 
@@ -222,8 +248,21 @@ pub async fn live_drill(
         side: teams.first().map(|t| t.1),
         role: me.role(),
     };
-    let Upgrade { on_upgrade, key } =
-        upgrade.map_err(|message| AppError::BadRequest(message.to_owned()))?;
+    let Upgrade { on_upgrade, key } = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(Refused::Malformed(message)) => return Err(AppError::BadRequest(message.to_owned())),
+        Err(Refused::Version) => {
+            let mut refusal =
+                AppError::BadRequest("this server speaks WebSocket version 13".to_owned())
+                    .into_response();
+            *refusal.status_mut() = StatusCode::UPGRADE_REQUIRED;
+            refusal.headers_mut().insert(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
+            return Ok(refusal);
+        }
+    };
     let guard = state
         .hub
         .acquire_socket(me.user.id)
@@ -406,8 +445,10 @@ impl Connection {
                 }
                 End::Answered => Ok(()),
             };
+            // A client that reads a trickle does not hold the server (or its shutdown)
+            // for longer than this.
             if last_words.is_ok() {
-                let _ = out.drain(SEND_TIMEOUT).await;
+                let _ = tokio::time::timeout(SEND_TIMEOUT, out.drain(SEND_TIMEOUT)).await;
             }
         }
         tracing::debug!(drill.id = %self.drill_id, user.id = %self.you.user_id, "live socket closed");
@@ -463,7 +504,12 @@ impl Connection {
                 }
                 last_sent = event.seq;
                 // Returns at once unless the client is slower than the replay.
-                out.drain(SEND_TIMEOUT).await?;
+                tokio::select! {
+                    drained = out.drain(SEND_TIMEOUT) => drained?,
+                    () = shutdown.cancelled() => {
+                        return Ok(End::Close(CLOSE_GOING_AWAY, "server shutting down"));
+                    }
+                }
             }
             if n < PAGE {
                 break;
@@ -483,7 +529,10 @@ impl Connection {
                 biased;
                 () = &mut cancelled => return Ok(End::Close(CLOSE_GOING_AWAY, "server shutting down")),
                 // Frames wait for a full socket, or the fan-out ended it.
-                () = out.woken() => out.drain(SEND_TIMEOUT).await?,
+                () = out.woken() => tokio::select! {
+                    drained = out.drain(SEND_TIMEOUT) => drained?,
+                    () = &mut cancelled => return Ok(End::Close(CLOSE_GOING_AWAY, "server shutting down")),
+                },
                 message = ws.next() => {
                     let reply = match message {
                         Some(Ok(Message::Text(text))) => self.handle(text.as_str()).await,
@@ -491,7 +540,9 @@ impl Connection {
                         // tungstenite answers pings itself, on the next read.
                         Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
                         Some(Ok(Message::Close(_))) => {
-                            // Writes the answer tungstenite queued.
+                            // No event may follow the answer, which tungstenite has
+                            // queued; the flush writes it.
+                            out.stop_events();
                             let _ = ws.flush().await;
                             return Ok(End::Answered);
                         }

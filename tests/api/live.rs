@@ -404,6 +404,58 @@ async fn since_out_of_range_is_refused_before_the_upgrade() {
 }
 
 #[tokio::test]
+async fn a_request_that_is_not_a_websocket_handshake_is_refused_in_the_envelope() {
+    let s = setup().await;
+    let url = s.app.url(&format!("/api/v1/drills/{}/live", s.drill));
+    let client = reqwest::Client::new();
+    let get = |version: &'static str, key: &'static str| {
+        client
+            .get(&url)
+            .bearer_auth(&s.controller.token)
+            .header("connection", "Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", version)
+            .header("sec-websocket-key", key)
+            .send()
+    };
+    let good_key = "dGhlIHNhbXBsZSBub25jZQ==";
+
+    // Another protocol version: 426, naming the one this server speaks.
+    let resp = get("8", good_key).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UPGRADE_REQUIRED);
+    assert_eq!(resp.headers()["sec-websocket-version"], "13");
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["error"]["message"].is_string(), "{body}");
+
+    // A key that is not 16 bytes in base64.
+    let resp = get("13", "c2hvcnQ=").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Sec-WebSocket-Key"),
+        "{body}"
+    );
+
+    // A plain GET.
+    let resp = client
+        .get(&url)
+        .bearer_auth(&s.controller.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+
+    // None of them counted as a socket: the user still has all 20.
+    let mut open = Vec::new();
+    for _ in 0..20 {
+        open.push(s.connect(&s.controller, None).await);
+    }
+}
+
+#[tokio::test]
 async fn a_session_cookie_needs_the_same_origin() {
     let s = setup().await;
     let cookie = secret::new_secret();
