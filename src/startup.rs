@@ -106,6 +106,12 @@ impl Application {
         {
             tracing::warn!(error = %e, "cannot clear stale drill leases");
         }
+        // Uploads cut off by a crash leave their temporary files; an hour is far longer
+        // than any upload takes, also on another server sharing the directory.
+        tracker.spawn(http::api::evidence::remove_stale_uploads(
+            state.config.evidence_dir.clone(),
+            std::time::Duration::from_secs(3600),
+        ));
         // The drill scheduler ticks at once: what fell due while the server was down
         // is released now, with its lateness recorded.
         tracker.spawn(

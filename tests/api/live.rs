@@ -659,6 +659,24 @@ async fn a_10_mb_frame_closes_the_socket_with_1009_and_others_carry_on() {
 }
 
 #[tokio::test]
+async fn a_client_that_closes_gets_its_close_answered() {
+    let s = setup().await;
+    let mut ws = s.connect(&s.controller, Some(2)).await;
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+    ws.send(Message::Close(Some(CloseFrame {
+        code: 1000.into(),
+        reason: "bye".into(),
+    })))
+    .await
+    .unwrap();
+    assert_eq!(u16::from(close_frame(&mut ws).await.code), 1000);
+    match tokio::time::timeout(WAIT, ws.next()).await {
+        Ok(None | Some(Err(_))) => {}
+        other => panic!("expected the end of the socket, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn shutdown_closes_every_socket_with_1001() {
     let s = setup().await;
     let mut ws = s.connect(&s.controller, None).await;

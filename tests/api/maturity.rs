@@ -928,6 +928,11 @@ async fn a_file_attached_to_a_parameter_is_listed_downloaded_as_an_attachment_an
         "validation_failed",
         Some("year"),
     );
+    // The refused files were not kept: neither under their hash nor half-written.
+    let x = cyberdrill::auth::secret::sha256_hex("x");
+    assert!(!app.evidence_dir.path().join(&x[..2]).join(&x).exists());
+    let tmp = app.evidence_dir.path().join("tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map_or(0, |d| d.count()), 0);
     let org = controller.org_id;
     let observer = app.user("quan-sat", Role::Observer, org).await;
     let (status, body) = attach(&app, &observer, &team, 2026, Some("O-1"), "a.txt", b"x").await;

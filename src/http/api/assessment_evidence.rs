@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::evidence::{
-    EvidenceUpload, MAX_EVIDENCE_BYTES, ReceivedFile, check_declared_length, file_response,
+    EvidenceUpload, MAX_EVIDENCE_BYTES, StagedFile, check_declared_length, file_response,
     multipart_of, receive,
 };
 use super::maturity::{may_assess, validate_year};
@@ -69,10 +69,11 @@ pub async fn upload_assessment_evidence(
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
-/// An upload received (the file stored under its hash), not yet recorded.
+/// An upload received (the file staged, not yet stored under its hash), not yet
+/// recorded.
 pub struct Received {
     year: i32,
-    file: ReceivedFile,
+    file: StagedFile,
     /// The other parts of the form (`parameter`, a page's `_csrf`).
     pub texts: BTreeMap<String, String>,
 }
@@ -107,6 +108,8 @@ pub async fn record(
     received: Received,
 ) -> Result<AssessmentEvidence, AppError> {
     let Received { year, file, texts } = received;
+    // `file` waits in the temporary directory; it is stored only once the request is
+    // found valid, so a refusal leaves nothing behind.
     let existing = store::maturity::get_assessment(&state.db, &me.scope, team_id, year).await?;
     let framework = match &existing {
         Some(a) => {
@@ -135,6 +138,7 @@ pub async fn record(
             ),
         ));
     }
+    let file = file.store().await?;
     Ok(store::maturity::add_assessment_evidence(
         &state.db,
         &me.scope,

@@ -6,9 +6,11 @@
 //! as the file is over the limit (413), and a declared `Content-Length` over it is
 //! refused before reading. The type is sniffed from the bytes: a file whose declared
 //! type or extension says it is an image but whose bytes are not (an HTML page named
-//! `x.png`) is refused with 422 on `file`. The file is synced, renamed to its SHA-256
-//! (content-addressed, so the same bytes are stored once) and the directory synced;
-//! only then is the row committed with its `evidence_uploaded` event.
+//! `x.png`) is refused with 422 on `file`. The file is synced and waits in the
+//! temporary directory ([`StagedFile`]) until the request is found valid; then it is
+//! renamed to its SHA-256 (content-addressed, so the same bytes are stored once) and
+//! the directory synced, and only then is the row committed with its
+//! `evidence_uploaded` event. A refused upload leaves nothing behind.
 //!
 //! Download (`GET …/evidence/{evidence_id}`) only for those who see the uploader's
 //! records (the uploader's team, the red side for red uploads, staff), always as an
@@ -193,15 +195,48 @@ pub(crate) struct ReceivedFile {
     pub filename: String,
 }
 
+/// A file received and synced, waiting in the temporary directory until the request
+/// is found valid: [`StagedFile::store`] moves it under its hash; dropped, it is
+/// removed. So a refused upload leaves nothing behind, and a stored file is never
+/// deleted (it may be the same bytes as another upload's).
+pub(crate) struct StagedFile {
+    partial: Partial,
+    target: PathBuf,
+    file: ReceivedFile,
+}
+
+impl StagedFile {
+    /// Moves the file under its hash, durably.
+    pub async fn store(mut self) -> AppResult<ReceivedFile> {
+        if let Some(parent) = self.target.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
+        }
+        tokio::fs::rename(&self.partial.path, &self.target)
+            .await
+            .map_err(io_error)?;
+        self.partial.kept = true;
+        // The rename is durable once its directory is synced.
+        if let Some(parent) = self.target.parent() {
+            let parent = parent.to_owned();
+            tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?
+                .map_err(io_error)?;
+        }
+        Ok(self.file)
+    }
+}
+
 /// The longest text part kept beside the file (`parameter`…).
 const MAX_TEXT_PART: usize = 1024;
 
-/// Streams the `file` part to disk under its hash in `dir`; the other parts, short
-/// texts, are returned by name in any order.
+/// Streams the `file` part to a temporary file in `dir`, to be stored under its hash
+/// once the request is found valid; the other parts, short texts, are returned by
+/// name in any order.
 pub(crate) async fn receive(
     dir: &Path,
     mut multipart: Multipart,
-) -> AppResult<(ReceivedFile, std::collections::BTreeMap<String, String>)> {
+) -> AppResult<(StagedFile, std::collections::BTreeMap<String, String>)> {
     let mut texts = std::collections::BTreeMap::new();
     let mut received = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -232,14 +267,14 @@ pub(crate) async fn receive(
 async fn receive_file(
     dir: &Path,
     mut field: axum::extract::multipart::Field<'_>,
-) -> AppResult<ReceivedFile> {
+) -> AppResult<StagedFile> {
     let tmp_dir = dir.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir)
         .await
         .map_err(io_error)?;
     let filename = clean_filename(field.file_name());
     let declared = field.content_type().map(str::to_owned);
-    let mut partial = Partial {
+    let partial = Partial {
         path: tmp_dir.join(format!("{}.part", Uuid::now_v7())),
         kept: false,
     };
@@ -270,28 +305,44 @@ async fn receive_file(
     drop(file);
     let sha256 = hex::encode(hasher.finalize());
     let target = stored_path(dir, &sha256);
-    if let Some(parent) = target.parent() {
-        tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
-    }
-    tokio::fs::rename(&partial.path, &target)
-        .await
-        .map_err(io_error)?;
-    partial.kept = true;
-    // The rename is durable once its directory is synced.
-    if let Some(parent) = target.parent() {
-        let parent = parent.to_owned();
-        tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
-            .map_err(io_error)?;
-    }
     let size = i64::try_from(size).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(ReceivedFile {
-        sha256,
-        size,
-        content_type,
-        filename,
+    Ok(StagedFile {
+        partial,
+        target,
+        file: ReceivedFile {
+            sha256,
+            size,
+            content_type,
+            filename,
+        },
     })
+}
+
+/// Removes temporary upload files (`EVIDENCE_DIR/tmp/*.part`) last written more than
+/// `older_than` ago: uploads a crash cut off. Stored files are never touched.
+pub async fn remove_stale_uploads(dir: PathBuf, older_than: std::time::Duration) {
+    let tmp = dir.join("tmp");
+    let Ok(mut entries) = tokio::fs::read_dir(&tmp).await else {
+        return; // no upload yet
+    };
+    let mut removed = 0;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "part") {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .await
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > older_than));
+        if stale && tokio::fs::remove_file(&path).await.is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, dir = %tmp.display(), "removed uploads cut off by a crash");
+    }
 }
 
 /// Refuses a body declared larger than an upload may be, before reading it.
@@ -371,7 +422,7 @@ pub async fn upload_evidence(
     ApiPath(id): ApiPath<Uuid>,
     req: Request,
 ) -> AppResult<(StatusCode, Json<Evidence>)> {
-    drills::get(&state.db, &me.scope, id).await?;
+    let drill = drills::get(&state.db, &me.scope, id).await?;
     let teams = match me.role() {
         Role::Responder => drills::teams_of_user(&state.db, id, me.user.id).await?,
         _ => Vec::new(),
@@ -379,7 +430,19 @@ pub async fn upload_evidence(
     let (team_id, audience) = uploader_audience(&me, &teams)?;
     check_declared_length(req.headers())?;
     let multipart = multipart_of(req, &state).await?;
-    let (file, _) = receive(&state.config.evidence_dir, multipart).await?;
+    let (staged, _) = receive(&state.config.evidence_dir, multipart).await?;
+    // The drill's state is checked again when the file is recorded; checking it first
+    // keeps a refused upload from storing its file.
+    if !drill.status.is_live() {
+        return Err(AppError::Conflict {
+            message: format!(
+                "the drill is {}: submissions are accepted only while it is running or paused",
+                drill.status.code()
+            ),
+            fields: FieldErrors::single("status", "conflict", "not accepted in this drill state"),
+        });
+    }
+    let file = staged.store().await?;
     let evidence = records::add_evidence(
         &state.db,
         id,
@@ -489,6 +552,30 @@ mod tests {
             "text/html",
             "not claiming to be an image: kept (and served as a download)"
         );
+    }
+
+    #[tokio::test]
+    async fn only_stale_temporary_uploads_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let stored = dir.path().join("ab").join("ab12");
+        std::fs::create_dir_all(stored.parent().unwrap()).unwrap();
+        for path in [
+            tmp.join("cut-off.part"),
+            tmp.join("notes.txt"),
+            stored.clone(),
+        ] {
+            std::fs::write(&path, b"x").unwrap();
+        }
+        // Nothing is older than an hour yet.
+        remove_stale_uploads(dir.path().to_owned(), std::time::Duration::from_secs(3600)).await;
+        assert!(tmp.join("cut-off.part").exists());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        remove_stale_uploads(dir.path().to_owned(), std::time::Duration::from_millis(10)).await;
+        assert!(!tmp.join("cut-off.part").exists());
+        assert!(tmp.join("notes.txt").exists(), "only .part files");
+        assert!(stored.exists(), "stored files are never touched");
     }
 
     #[test]
