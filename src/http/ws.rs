@@ -214,6 +214,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
         (status = 403, body = ErrorEnvelope, description = "a session cookie from another origin"),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 426, body = ErrorEnvelope, description = "a WebSocket version other than 13 (the answer names 13 in Sec-WebSocket-Version)"),
         (status = 429, body = ErrorEnvelope, description = "too many open sockets for this user")))]
 pub async fn live_drill(
     State(state): State<AppState>,
