@@ -29,16 +29,19 @@ pub enum RecordKind {
     RedFinding,
     Report,
     Evaluation,
+    /// Whether a blue team's target service was up when checked (K6 availability).
+    ServiceCheck,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 7] = [
         RecordKind::Detection,
         RecordKind::Containment,
         RecordKind::RedAction,
         RecordKind::RedFinding,
         RecordKind::Report,
         RecordKind::Evaluation,
+        RecordKind::ServiceCheck,
     ];
 
     pub fn code(self) -> &'static str {
@@ -49,6 +52,7 @@ impl RecordKind {
             RecordKind::RedFinding => "red_finding",
             RecordKind::Report => "report",
             RecordKind::Evaluation => "evaluation",
+            RecordKind::ServiceCheck => "service_check",
         }
     }
 
@@ -65,10 +69,12 @@ impl RecordKind {
             RecordKind::RedFinding => "red_finding_recorded",
             RecordKind::Report => "report_submitted",
             RecordKind::Evaluation => "evaluation_recorded",
+            RecordKind::ServiceCheck => "service_check_recorded",
         }
     }
 
-    /// Which side submits it; `None` for evaluators' verdicts.
+    /// Which side submits it; `None` for what the staff record (verdicts, service
+    /// checks).
     pub fn side(self) -> Option<crate::domain::Side> {
         use crate::domain::Side;
         match self {
@@ -76,7 +82,7 @@ impl RecordKind {
                 Some(Side::Blue)
             }
             RecordKind::RedAction | RecordKind::RedFinding => Some(Side::Red),
-            RecordKind::Evaluation => None,
+            RecordKind::Evaluation | RecordKind::ServiceCheck => None,
         }
     }
 }

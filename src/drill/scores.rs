@@ -21,13 +21,14 @@ use crate::store::drill_log::{self, NewEvent};
 use crate::store::{StoreError, begin_write};
 
 /// Event kinds that change a scorecard.
-pub const SCORING_KINDS: [&str; 7] = [
+pub const SCORING_KINDS: [&str; 8] = [
     "detection_recorded",
     "containment_recorded",
     "red_action_recorded",
     "red_finding_recorded",
     "report_submitted",
     "evaluation_recorded",
+    "service_check_recorded",
     "inject_released",
 ];
 

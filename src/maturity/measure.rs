@@ -92,8 +92,8 @@ fn team_measures(
         contained_pct,
         mttc_s: t.mean_time_to_contain_s,
         accepted_findings: accepted,
-        // Availability of the target services is not recorded by the drill log.
-        availability_pct: None,
+        // The share of the service checks that found the team's services up.
+        availability_pct: t.availability_pct,
         report,
     }
 }
@@ -160,5 +160,29 @@ mod tests {
             attacked[&blue].accepted_findings,
             Some(SeverityCounts::default())
         );
+    }
+
+    #[test]
+    fn availability_is_the_share_of_service_checks_that_found_the_service_up() {
+        let (blue, other) = (Uuid::from_u128(0xB), Uuid::from_u128(0xC));
+        let mut log = vec![event(
+            1,
+            "drill_created",
+            "controllers",
+            json!({"teams": [{"team_id": blue, "side": "blue"}, {"team_id": other, "side": "blue"}]}),
+        )];
+        for (seq, up) in [(2, true), (3, true), (4, false), (5, true), (6, true)] {
+            log.push(event(
+                seq,
+                "service_check_recorded",
+                &format!("team:{blue}"),
+                json!({"id": Uuid::from_u128(seq as u128 + 100), "team_id": blue,
+                "system_id": Uuid::from_u128(7), "up": up, "received_at": "2026-11-21T08:00:00Z"}),
+            ));
+        }
+        let end = "2026-11-21T10:00:00Z".parse().unwrap();
+        let m = measures(&crate::scoring::scorecard::compute(&log), end);
+        assert_eq!(m[&blue].availability_pct, Some(80.0));
+        assert_eq!(m[&other].availability_pct, None, "no checks: not recorded");
     }
 }

@@ -7,8 +7,10 @@
 //! What it reads: `drill_created` (the teams and their sides), `inject_released`
 //! (`inject_id`, `audience`, `released_at`, `expectations`), `ack_recorded`,
 //! `detection_recorded`, `containment_recorded`, `red_action_recorded`,
-//! `red_finding_recorded`, `report_submitted` and `evaluation_recorded` (a later
-//! verdict on the same `target_key` supersedes an earlier one).
+//! `red_finding_recorded`, `report_submitted`, `evaluation_recorded` (a later
+//! verdict on the same `target_key` supersedes an earlier one) and
+//! `service_check_recorded` (availability: the share of a team's service checks that
+//! found the service up).
 //!
 //! Time definitions (all durations end at a server-stamped `received_at`; a time a
 //! client claims is never used as an end):
@@ -116,6 +118,14 @@ pub struct TeamScore {
     pub detect_items: Vec<DetectItem>,
     pub acknowledgements: Vec<AckItem>,
     pub detections: Vec<DetectionTimes>,
+
+    /// Checks of the team's target services (`service_check` records) and how many
+    /// found the service up.
+    pub service_checks: usize,
+    pub service_checks_up: usize,
+    /// The share of those checks that found the service up, in percent; `None`
+    /// without checks (availability was not recorded).
+    pub availability_pct: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -280,6 +290,7 @@ pub fn compute(events: &[Event]) -> Scorecard {
     let mut red_actions: Vec<Record<'_>> = Vec::new();
     let mut findings: Vec<Record<'_>> = Vec::new();
     let mut reports: Vec<Record<'_>> = Vec::new();
+    let mut service_checks: Vec<Record<'_>> = Vec::new();
     // Latest verdict per target: later events overwrite earlier ones.
     let mut verdicts: BTreeMap<String, Record<'_>> = BTreeMap::new();
     let mut head_seq = 0;
@@ -327,6 +338,7 @@ pub fn compute(events: &[Event]) -> Scorecard {
             "red_action_recorded" => red_actions.extend(record(e)),
             "red_finding_recorded" => findings.extend(record(e)),
             "report_submitted" => reports.extend(record(e)),
+            "service_check_recorded" => service_checks.extend(record(e)),
             "evaluation_recorded" => {
                 if let (Some(key), Some(r)) = (e.data["target_key"].as_str(), record(e)) {
                     verdicts.insert(key.to_owned(), r);
@@ -540,6 +552,15 @@ pub fn compute(events: &[Event]) -> Scorecard {
             (sum / quality.len() as f64 * 1000.0).round() / 1000.0
         });
 
+        let checks: Vec<bool> = service_checks
+            .iter()
+            .filter(|c| c.team_id == Some(team))
+            .map(|c| c.data["up"] == true)
+            .collect();
+        let checks_up = checks.iter().filter(|up| **up).count();
+        let availability_pct = (!checks.is_empty())
+            .then(|| (100.0 * checks_up as f64 / checks.len() as f64 * 1000.0).round() / 1000.0);
+
         let detected = items.iter().filter(|i| i.detected_at.is_some()).count();
         teams.push(TeamScore {
             team_id: team,
@@ -576,6 +597,9 @@ pub fn compute(events: &[Event]) -> Scorecard {
             detect_items: items,
             acknowledgements: ack_items,
             detections: detection_times,
+            service_checks: checks.len(),
+            service_checks_up: checks_up,
+            availability_pct,
         });
     }
 

@@ -891,3 +891,92 @@ async fn the_scorecard_matches_hand_computed_times_to_the_millisecond() {
     let (status, _) = d.app.get(&d.red, &d.path("scorecard")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn service_checks_give_each_blue_team_its_availability_and_refuse_bad_input() {
+    let d = setup().await;
+    let check = |team: &str, up: bool| json!({"team_id": team, "system_id": d.system, "up": up});
+
+    // Team A: three checks, one found the service down; team B: none.
+    for (user, up) in [
+        (&d.controller, true),
+        (&d.evaluator, false),
+        (&d.evaluator, true),
+    ] {
+        let saved = d
+            .created(user, "service-checks", check(&d.team_a, up))
+            .await;
+        assert_eq!(saved["up"], up);
+        assert!(saved["checked_at"].is_string(), "{saved}");
+    }
+    let claimed = d
+        .created(
+            &d.controller,
+            "service-checks",
+            json!({"team_id": d.team_a, "system_id": d.system, "up": true,
+                   "checked_at": "2026-11-22T01:02:03Z", "note": "HTTP 200 trong 120 ms"}),
+        )
+        .await;
+    assert_eq!(claimed["checked_at_claimed"], "2026-11-22T01:02:03.000000Z");
+    assert_eq!(claimed["note"], "HTTP 200 trong 120 ms");
+
+    // Refused, and nothing written: a responder may not record them; the red team
+    // and another organisation's system are not targets; unknown fields are named.
+    let before = d.written().await;
+    let (status, _) = d.post(&d.a, "service-checks", check(&d.team_a, true)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = d
+        .post(&d.controller, "service-checks", check(&d.red_team, true))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["team_id"].is_string(), "{body}");
+    let (status, body) = d
+        .post(
+            &d.controller,
+            "service-checks",
+            json!({"team_id": d.team_a, "system_id": Uuid::now_v7(), "up": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["system_id"].is_string(), "{body}");
+    let (status, body) = d
+        .post(
+            &d.controller,
+            "service-checks",
+            json!({"team_id": d.team_a, "system_id": d.system, "up": "yes"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(d.written().await, before);
+
+    // Team A sees its own checks; team B sees none of them.
+    assert_eq!(d.list(&d.a, "service-checks").await.len(), 4);
+    assert!(d.list(&d.b, "service-checks").await.is_empty());
+
+    let (status, card) = d.app.get(&d.controller, &d.path("scorecard")).await;
+    assert_eq!(status, StatusCode::OK, "{card}");
+    let team = |id: &str| {
+        card["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["team_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let a = team(&d.team_a);
+    assert_eq!(
+        (
+            a["service_checks"].as_u64(),
+            a["service_checks_up"].as_u64()
+        ),
+        (Some(4), Some(3))
+    );
+    assert_eq!(a["availability_pct"], 75.0);
+    let b = team(&d.team_b);
+    assert_eq!(b["service_checks"], 0);
+    assert!(
+        b["availability_pct"].is_null(),
+        "not recorded, not 100: {b}"
+    );
+}

@@ -52,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_red_findings, create_red_finding))
         .routes(routes!(list_reports, create_report))
         .routes(routes!(list_evaluations, create_evaluation))
+        .routes(routes!(list_service_checks, create_service_check))
         .routes(routes!(get_scorecard))
 }
 
@@ -1079,6 +1080,87 @@ pub async fn create_evaluation(
     .await
 }
 
+// ---------------------------------------------------------------- service checks
+
+/// Whether a blue team's target service was up when checked: one round of the
+/// availability checks a drill keeps (K6, availability: the share of checks that
+/// found the service up). Recorded by the staff, by hand or by a checker script with
+/// an API token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceCheckRequest {
+    /// The blue team that defends the service.
+    pub team_id: Uuid,
+    pub submission_id: Option<Uuid>,
+    /// A target system of the drill.
+    pub system_id: Uuid,
+    /// True when the service answered as it should.
+    pub up: bool,
+    /// When it was checked; the server's receipt time if absent (a claimed time is
+    /// kept as `checked_at_claimed` too).
+    pub checked_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+/// Records a service check (`service_check_recorded`, audience `team:ID`: the team
+/// sees its own availability). Controllers, evaluators and administrators; while the
+/// drill is running or paused.
+#[utoipa::path(post, path = "/api/v1/drills/{id}/service-checks", tag = "records", params(("id" = Uuid, Path)),
+    request_body = ServiceCheckRequest,
+    responses((status = 201, body = RecordBody), (status = 200, body = RecordBody, description = "a repeated submission_id"),
+        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn create_service_check(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ServiceCheckRequest>,
+) -> AppResult<(StatusCode, Json<RecordBody>)> {
+    let c = caller(&state, &me, id).await?;
+    if !matches!(me.role(), Role::Admin | Role::Controller | Role::Evaluator) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    if !c
+        .drill
+        .teams
+        .iter()
+        .any(|t| t.team_id == req.team_id && t.side == Side::Blue)
+    {
+        errors.add(
+            "team_id",
+            "invalid_reference",
+            "not a blue team of this drill",
+        );
+    }
+    let note = rules::optional_text(&mut errors, "note", req.note.as_deref(), MAX_TEXT);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let mut fields = Map::new();
+    fields.insert("system_id".into(), json!(req.system_id));
+    fields.insert("up".into(), json!(req.up));
+    fields.insert("note".into(), json!(note));
+    submit(
+        &state,
+        id,
+        NewRecord {
+            kind: RecordKind::ServiceCheck,
+            team_id: Some(req.team_id),
+            author_id: me.user.id,
+            submission_id: req.submission_id,
+            audience: team_audience(req.team_id, Side::Blue),
+            fields,
+            default_to_received: vec![("checked_at", req.checked_at)],
+            checks: vec![Check::System {
+                field: "system_id".into(),
+                id: req.system_id,
+            }],
+            window: Window::Live,
+        },
+    )
+    .await
+}
+
 // ---------------------------------------------------------------- lists
 
 async fn list(
@@ -1171,6 +1253,18 @@ pub async fn list_evaluations(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> AppResult<Json<RecordPage>> {
     list(&state, &me, id, RecordKind::Evaluation, &page).await
+}
+
+/// Service checks the caller may see: a blue responder their own team's; staff all.
+#[utoipa::path(get, path = "/api/v1/drills/{id}/service-checks", tag = "records", params(("id" = Uuid, Path), PageParams),
+    responses((status = 200, body = RecordPage), (status = 404, body = ErrorEnvelope)))]
+pub async fn list_service_checks(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> AppResult<Json<RecordPage>> {
+    list(&state, &me, id, RecordKind::ServiceCheck, &page).await
 }
 
 // ---------------------------------------------------------------- scorecard

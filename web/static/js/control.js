@@ -294,6 +294,9 @@ function describe(event) {
   if (event.kind === 'evaluation_recorded') {
     return { team: teamName(d.team_id), text: verdictText(d) };
   }
+  if (event.kind === 'service_check_recorded') {
+    return { team: teamName(d.team_id), text: [t(d.up ? 'service-up' : 'service-down'), d.note].filter(Boolean).join(' — ') };
+  }
   if (event.kind === 'evidence_uploaded') {
     return { team: teamName(d.team_id), text: [d.filename, d.content_type].filter(Boolean).join(' · ') };
   }
@@ -302,7 +305,8 @@ function describe(event) {
 
 // Events that move the scorecard.
 const SCORING = new Set(['inject_released', 'ack_recorded', 'detection_recorded', 'containment_recorded',
-  'red_action_recorded', 'report_submitted', 'evaluation_recorded', 'score_updated', 'drill_ended']);
+  'red_action_recorded', 'report_submitted', 'evaluation_recorded', 'service_check_recorded', 'score_updated',
+  'drill_ended']);
 
 function onEvent(event, live) {
   if (event.kind.startsWith('drill_')) {

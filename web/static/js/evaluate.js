@@ -2,7 +2,8 @@
 // (link to the red action or inject they detect, or false positive), red-team
 // findings (accept or reject, set the severity), incident reports (quality) and the
 // expectations of released injects (met / partial / not met per team) — with points
-// and a note. Every verdict is an `evaluation_recorded` event in the drill log.
+// and a note. Every verdict is an `evaluation_recorded` event in the drill log. Also
+// the availability checks of the blue teams' services (`service_check_recorded`, K6).
 
 import {
   CappedList, DrillClock, LiveChannel, api, boot, drillPath, el, markFields, pick, ref, showClock,
@@ -251,6 +252,69 @@ function recordVerdict(evaluation) {
   paintCount();
 }
 
+// ---------------------------------------------------------------- service checks
+
+// Availability (K6): each check of a blue team's target service, up or down.
+const systemName = (id) => (boot.systems && boot.systems[id]) || '';
+const checks = new CappedList(ref('checks'), ref('checks-more'), {
+  pageSize: 20,
+  emptyEl: ref('checks-empty'),
+  render: (c) => el('li', { class: `record check ${c.up ? 'up' : 'down'}` },
+    el('time', { datetime: c.checked_at, text: vnTime(c.checked_at) }),
+    el('span', { class: 'badge', text: t(c.up ? 'check-up' : 'check-down') }),
+    el('strong', { text: teamName(c.team_id) }),
+    el('span', { text: [systemName(c.system_id), c.note].filter(Boolean).join(' — ') })),
+});
+
+function checkForm() {
+  const systems = Object.entries(boot.systems || {});
+  if (!blueTeams.length || !systems.length) return el('p', { class: 'muted', text: t('checks-impossible') });
+  const up = el('button', { type: 'submit', class: 'primary', value: 'up', text: t('check-record-up') });
+  const down = el('button', { type: 'submit', value: 'down', text: t('check-record-down') });
+  const status = el('span', { class: 'form-status', role: 'status' });
+  const form = el('form', { class: 'record-form check-form', novalidate: true },
+    el('div', { class: 'grid' },
+      field('chk-team', t('team-of'), select('chk-team', 'team_id', blueTeams.map(([id, v]) => [id, v.name]))),
+      field('chk-system', t('check-system'), select('chk-system', 'system_id', systems)),
+      el('div', { class: 'field wide' }, el('label', { for: 'chk-note', text: t('note') }),
+        el('input', { id: 'chk-note', name: 'note', type: 'text', maxlength: '500' }))),
+    el('div', { class: 'actions' }, up, down, status));
+  let submissionId = null;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (up.disabled) return;
+    up.disabled = true;
+    down.disabled = true;
+    status.textContent = t('submitting');
+    submissionId ??= crypto.randomUUID();
+    const data = new FormData(form);
+    const body = {
+      team_id: data.get('team_id'),
+      system_id: data.get('system_id'),
+      up: e.submitter?.value !== 'down',
+      submission_id: submissionId,
+    };
+    const note = (data.get('note') || '').trim();
+    if (note) body.note = note;
+    try {
+      await api('POST', drillPath('/service-checks'), body);
+      submissionId = null;
+      markFields(form, {});
+      form.elements.note.value = '';
+      status.textContent = t('check-saved');
+    } catch (err) {
+      const marked = err.fields ? markFields(form, err.fields) : false;
+      status.textContent = err.status ? t('error', marked ? t('error-fields') : err.message) : t('error-network');
+    } finally {
+      up.disabled = false;
+      down.disabled = false;
+    }
+  });
+  return form;
+}
+
+ref('check-form').replaceChildren(checkForm());
+
 // ---------------------------------------------------------------- events
 
 function onEvent(event, live) {
@@ -262,6 +326,8 @@ function onEvent(event, live) {
     addItem({ id: d.inject_id, type: 'inject', title: inject.title, at: inject.released_at, inject });
   } else if (event.kind === 'evaluation_recorded') {
     recordVerdict(d);
+  } else if (event.kind === 'service_check_recorded') {
+    checks.add(d.id, d);
   } else {
     const r = recordOf(event);
     if (!r) return;
