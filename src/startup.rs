@@ -106,12 +106,22 @@ impl Application {
         {
             tracing::warn!(error = %e, "cannot clear stale drill leases");
         }
-        // Uploads cut off by a crash leave their temporary files; an hour is far longer
-        // than any upload takes, also on another server sharing the directory.
-        tracker.spawn(http::api::evidence::remove_stale_uploads(
-            state.config.evidence_dir.clone(),
-            std::time::Duration::from_secs(3600),
-        ));
+        // Uploads cut off by a crash (or a client that went away) leave their temporary
+        // files; an hour is far longer than any upload takes, also on another server
+        // sharing the directory. Looked for at start and then hourly.
+        {
+            let (dir, stop) = (state.config.evidence_dir.clone(), state.shutdown.clone());
+            tracker.spawn(async move {
+                let hour = std::time::Duration::from_secs(3600);
+                loop {
+                    http::api::evidence::remove_stale_uploads(dir.clone(), hour).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(hour) => {}
+                        () = stop.cancelled() => return,
+                    }
+                }
+            });
+        }
         // The drill scheduler ticks at once: what fell due while the server was down
         // is released now, with its lateness recorded.
         tracker.spawn(

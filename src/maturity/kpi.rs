@@ -48,7 +48,8 @@ pub struct DrillMeasures {
     /// attacked does not score a perfect compromise outcome.
     #[serde(default)]
     pub accepted_findings: Option<SeverityCounts>,
-    /// K6: % of the drill the target services were up, where recorded.
+    /// K6: % of the service checks that found the team's target services up, where
+    /// any were made (`service_check` records).
     pub availability_pct: Option<f64>,
     /// K7: the judges' grades of the final report, where graded.
     pub report: Option<ReportGrades>,

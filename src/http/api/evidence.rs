@@ -208,20 +208,29 @@ pub(crate) struct StagedFile {
 impl StagedFile {
     /// Moves the file under its hash, durably.
     pub async fn store(mut self) -> AppResult<ReceivedFile> {
+        let mut new_dir = false;
         if let Some(parent) = self.target.parent() {
+            new_dir = !tokio::fs::try_exists(parent).await.unwrap_or(false);
             tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
         }
         tokio::fs::rename(&self.partial.path, &self.target)
             .await
             .map_err(io_error)?;
         self.partial.kept = true;
-        // The rename is durable once its directory is synced.
+        // The rename is durable once its directory is synced, and a directory just
+        // made once its own parent is.
         if let Some(parent) = self.target.parent() {
-            let parent = parent.to_owned();
-            tokio::task::spawn_blocking(move || std::fs::File::open(parent)?.sync_all())
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-                .map_err(io_error)?;
+            let mut dirs = vec![parent.to_owned()];
+            if new_dir && let Some(grandparent) = parent.parent() {
+                dirs.push(grandparent.to_owned());
+            }
+            tokio::task::spawn_blocking(move || {
+                dirs.iter()
+                    .try_for_each(|dir| std::fs::File::open(dir)?.sync_all())
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(io_error)?;
         }
         Ok(self.file)
     }
@@ -422,7 +431,8 @@ pub async fn upload_evidence(
     ApiPath(id): ApiPath<Uuid>,
     req: Request,
 ) -> AppResult<(StatusCode, Json<Evidence>)> {
-    let drill = drills::get(&state.db, &me.scope, id).await?;
+    // 404 before anything is read.
+    drills::get(&state.db, &me.scope, id).await?;
     let teams = match me.role() {
         Role::Responder => drills::teams_of_user(&state.db, id, me.user.id).await?,
         _ => Vec::new(),
@@ -431,8 +441,10 @@ pub async fn upload_evidence(
     check_declared_length(req.headers())?;
     let multipart = multipart_of(req, &state).await?;
     let (staged, _) = receive(&state.config.evidence_dir, multipart).await?;
-    // The drill's state is checked again when the file is recorded; checking it first
-    // keeps a refused upload from storing its file.
+    // The drill's state is checked again when the file is recorded; checking it now,
+    // once the (possibly long) upload is in, keeps a refused upload from storing its
+    // file.
+    let drill = drills::get(&state.db, &me.scope, id).await?;
     if !drill.status.is_live() {
         return Err(AppError::Conflict {
             message: format!(

@@ -269,8 +269,9 @@ const checks = new CappedList(ref('checks'), ref('checks-more'), {
 function checkForm() {
   const systems = Object.entries(boot.systems || {});
   if (!blueTeams.length || !systems.length) return el('p', { class: 'muted', text: t('checks-impossible') });
-  const up = el('button', { type: 'submit', class: 'primary', value: 'up', text: t('check-record-up') });
-  const down = el('button', { type: 'submit', value: 'down', text: t('check-record-down') });
+  // Two plain buttons, not submit buttons: Enter in the note must not record "up".
+  const up = el('button', { type: 'button', class: 'primary', text: t('check-record-up') });
+  const down = el('button', { type: 'button', text: t('check-record-down') });
   const status = el('span', { class: 'form-status', role: 'status' });
   const form = el('form', { class: 'record-form check-form', novalidate: true },
     el('div', { class: 'grid' },
@@ -279,37 +280,39 @@ function checkForm() {
       el('div', { class: 'field wide' }, el('label', { for: 'chk-note', text: t('note') }),
         el('input', { id: 'chk-note', name: 'note', type: 'text', maxlength: '500' }))),
     el('div', { class: 'actions' }, up, down, status));
-  let submissionId = null;
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  form.addEventListener('submit', (e) => e.preventDefault());
+  // A retry after a network error reuses the submission id only for the same check,
+  // so that a first attempt that did arrive is not recorded twice.
+  let pending = null; // { key, submissionId }
+  async function record(isUp) {
     if (up.disabled) return;
     up.disabled = true;
     down.disabled = true;
     status.textContent = t('submitting');
-    submissionId ??= crypto.randomUUID();
     const data = new FormData(form);
-    const body = {
-      team_id: data.get('team_id'),
-      system_id: data.get('system_id'),
-      up: e.submitter?.value !== 'down',
-      submission_id: submissionId,
-    };
+    const body = { team_id: data.get('team_id'), system_id: data.get('system_id'), up: isUp };
     const note = (data.get('note') || '').trim();
     if (note) body.note = note;
+    const key = JSON.stringify(body);
+    if (!pending || pending.key !== key) pending = { key, submissionId: crypto.randomUUID() };
+    body.submission_id = pending.submissionId;
     try {
       await api('POST', drillPath('/service-checks'), body);
-      submissionId = null;
+      pending = null;
       markFields(form, {});
       form.elements.note.value = '';
       status.textContent = t('check-saved');
     } catch (err) {
+      if (err.status) pending = null;
       const marked = err.fields ? markFields(form, err.fields) : false;
       status.textContent = err.status ? t('error', marked ? t('error-fields') : err.message) : t('error-network');
     } finally {
       up.disabled = false;
       down.disabled = false;
     }
-  });
+  }
+  up.addEventListener('click', () => record(true));
+  down.addEventListener('click', () => record(false));
   return form;
 }
 
