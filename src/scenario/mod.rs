@@ -33,5 +33,5 @@ pub use model::{
 };
 pub use offset::{DurationError, format_hms, parse_hms};
 pub use parse::{MAX_DURATION_SECS, check_file, parse_scenario, parse_scenario_bytes};
-pub use problem::Problem;
+pub use problem::{Problem, Said};
 pub use write::to_toml;

@@ -283,6 +283,7 @@ pub struct Slug(String);
 impl Slug {
     pub const MAX_LEN: usize = 64;
     pub(crate) const RULE: &'static str = "lowercase letters, digits and single hyphens, starting with a letter, at most 64 characters";
+    pub(crate) const RULE_VI: &'static str = "chữ thường không dấu, chữ số và dấu gạch nối đơn, bắt đầu bằng một chữ cái, tối đa 64 ký tự";
 
     pub fn parse(text: &str) -> Option<Self> {
         let starts_with_letter = text.starts_with(|c: char| c.is_ascii_lowercase());

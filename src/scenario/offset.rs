@@ -6,6 +6,8 @@
 
 use thiserror::Error;
 
+use super::problem::{Said, said};
+
 /// Why a duration could not be read. The parser adds the field name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DurationError {
@@ -17,6 +19,34 @@ pub enum DurationError {
     Negative,
     #[error("`{0}` is too long")]
     TooLarge(String),
+}
+
+impl DurationError {
+    /// The problem in both languages (the `Display` text is the English one).
+    pub(crate) fn said(&self) -> Said {
+        match self {
+            DurationError::Malformed(text) => said!(
+                "`{text}` is not a duration; write \"+HH:MM:SS\" (e.g. \"+01:30:00\") or whole seconds",
+                "`{text}` không phải là một khoảng thời gian; hãy viết \"+HH:MM:SS\" (ví dụ \"+01:30:00\") hoặc số giây nguyên"
+            ),
+            DurationError::FieldOutOfRange(part, text) => {
+                let part_vi = if *part == "minutes" {
+                    "số phút"
+                } else {
+                    "số giây"
+                };
+                said!(
+                    "{part} must be between 00 and 59 in `{text}`",
+                    "{part_vi} trong `{text}` phải từ 00 đến 59"
+                )
+            }
+            DurationError::Negative => said!(
+                "a duration cannot be negative",
+                "khoảng thời gian không được là số âm"
+            ),
+            DurationError::TooLarge(text) => said!("`{text}` is too long", "`{text}` quá dài"),
+        }
+    }
 }
 
 /// Reads `"+HH:MM:SS"` / `"HH:MM:SS"` (hours may have more than two digits).

@@ -22,7 +22,7 @@ use super::model::{
 };
 use super::msel::MAX_INJECTS;
 use super::offset::{self, format_hms};
-use super::problem::{Diagnostics, Problem};
+use super::problem::{Diagnostics, Problem, said};
 use super::reader::{self, Table, Value};
 
 /// The longest planned duration accepted (14 days): live-fire drills run for
@@ -67,7 +67,11 @@ pub fn parse_scenario(src: &str) -> Result<Scenario, Vec<Problem>> {
         for error in syntax_errors {
             diag.report(
                 error.span().unwrap_or(0..0),
-                format!("TOML syntax error: {}", error.message()),
+                said!(
+                    "TOML syntax error: {detail}",
+                    "lỗi cú pháp TOML: {detail}",
+                    detail = error.message()
+                ),
             );
         }
         return Err(diag.into_problems(src));
@@ -80,7 +84,10 @@ pub fn parse_scenario(src: &str) -> Result<Scenario, Vec<Problem>> {
             if diag.is_empty() {
                 // Every reader reports before giving up; keep the promise of
                 // never returning an empty problem list regardless.
-                diag.report(0..0, "the scenario could not be read");
+                diag.report(
+                    0..0,
+                    said!("the scenario could not be read", "không đọc được kịch bản"),
+                );
             }
             Err(diag.into_problems(src))
         }
@@ -99,6 +106,9 @@ pub fn parse_scenario_bytes(bytes: &[u8]) -> Result<Scenario, Vec<Problem>> {
                 line,
                 col,
                 message: "the file is not UTF-8 text; save it as UTF-8 and upload it again".into(),
+                message_vi:
+                    "tệp không phải văn bản UTF-8; hãy lưu lại dưới dạng UTF-8 rồi tải lên lại"
+                        .into(),
             }])
         }
     }
@@ -126,7 +136,12 @@ pub fn check_file(path: &Path) -> Vec<String> {
 }
 
 fn read_scenario(diag: &mut Diagnostics, root: &Value<'_>) -> Option<Scenario> {
-    let table = Table::open(diag, root, "the scenario", SCENARIO_FIELDS)?;
+    let table = Table::open(
+        diag,
+        root,
+        said!("the scenario", "kịch bản"),
+        SCENARIO_FIELDS,
+    )?;
     let id = table.require(diag, "id").and_then(|v| slug(diag, v, "id"));
     let version = table
         .require(diag, "version")
@@ -191,7 +206,13 @@ fn injects(
 ) -> Option<Vec<Inject>> {
     let items = reader::array(diag, value, "injects")?;
     if items.is_empty() {
-        diag.report(value.span(), "a scenario needs at least one inject");
+        diag.report(
+            value.span(),
+            said!(
+                "a scenario needs at least one inject",
+                "kịch bản cần ít nhất một tình huống (inject)"
+            ),
+        );
         return None;
     }
     if items.len() > MAX_INJECTS {
@@ -199,9 +220,10 @@ fn injects(
         // mistake (a pasted log, a duplicated sheet), and it would swamp the live hub.
         diag.report(
             value.span(),
-            format!(
-                "the scenario has {} injects; a scenario holds at most {MAX_INJECTS}. Split it into several scenarios",
-                items.len()
+            said!(
+                "the scenario has {count} injects; a scenario holds at most {MAX_INJECTS}. Split it into several scenarios",
+                "kịch bản có {count} tình huống; mỗi kịch bản có tối đa {MAX_INJECTS}. Hãy tách thành nhiều kịch bản",
+                count = items.len()
             ),
         );
         return None;
@@ -224,7 +246,12 @@ fn inject(
     cx: &InjectContext<'_>,
     keys: &mut HashSet<String>,
 ) -> Option<Inject> {
-    let table = Table::open(diag, value, "inject", INJECT_FIELDS)?;
+    let table = Table::open(
+        diag,
+        value,
+        said!("inject", "tình huống (inject)"),
+        INJECT_FIELDS,
+    )?;
     let key = table.require(diag, "key").and_then(|v| {
         let key = slug(diag, v, "key")?;
         if keys.insert(key.as_str().to_owned()) {
@@ -232,7 +259,10 @@ fn inject(
         } else {
             diag.report(
                 v.span(),
-                format!("duplicate inject key `{key}`; keys must be unique within a scenario"),
+                said!(
+                    "duplicate inject key `{key}`; keys must be unique within a scenario",
+                    "mã tình huống `{key}` bị trùng; mỗi mã chỉ dùng một lần trong một kịch bản"
+                ),
             );
             None
         }
@@ -283,14 +313,20 @@ fn release(
                 .unwrap_or_else(|| table.span());
             diag.report(
                 span,
-                "an inject has either `offset` or `manual = true`, not both",
+                said!(
+                    "an inject has either `offset` or `manual = true`, not both",
+                    "một tình huống có `offset` hoặc `manual = true`, không có cả hai"
+                ),
             );
             None
         }
         (None, None) => {
             diag.report(
                 table.span(),
-                "inject needs `offset` (e.g. \"+00:30:00\") or `manual = true`",
+                said!(
+                    "inject needs `offset` (e.g. \"+00:30:00\") or `manual = true`",
+                    "tình huống cần `offset` (ví dụ \"+00:30:00\") hoặc `manual = true`"
+                ),
             );
             None
         }
@@ -299,10 +335,11 @@ fn release(
             if let Some(limit) = duration.filter(|limit| offset_secs > *limit) {
                 diag.report(
                     v.span(),
-                    format!(
-                        "offset +{} is beyond the planned duration {}",
-                        format_hms(offset_secs),
-                        format_hms(limit)
+                    said!(
+                        "offset +{offset} is beyond the planned duration {limit}",
+                        "thời điểm +{offset} vượt quá thời lượng dự kiến {limit}",
+                        offset = format_hms(offset_secs),
+                        limit = format_hms(limit)
                     ),
                 );
                 return None;
@@ -315,7 +352,10 @@ fn release(
             } else {
                 diag.report(
                     v.span(),
-                    "`manual` can only be `true`; to schedule the inject, give `offset` instead",
+                    said!(
+                        "`manual` can only be `true`; to schedule the inject, give `offset` instead",
+                        "`manual` chỉ có thể là `true`; muốn hẹn giờ phát tình huống thì ghi `offset`"
+                    ),
                 );
                 None
             }
@@ -345,20 +385,31 @@ fn expectation(
     value: &Value<'_>,
     listed: Option<&[TechniqueId]>,
 ) -> Option<Expectation> {
-    let table = Table::open(diag, value, "expectation", EXPECTATION_FIELDS)?;
+    let table = Table::open(
+        diag,
+        value,
+        said!("expectation", "yêu cầu đánh giá (expectation)"),
+        EXPECTATION_FIELDS,
+    )?;
     let kind_value = table.require(diag, "kind");
     let kind = kind_value.and_then(|v| keyword::<ExpectationKind>(diag, v, "kind"));
     let target = match table.get("target") {
         None => {
             diag.report(
                 table.span(),
-                "expectation has no `target` (time after release, e.g. \"00:15:00\")",
+                said!(
+                    "expectation has no `target` (time after release, e.g. \"00:15:00\")",
+                    "yêu cầu đánh giá thiếu `target` (thời gian sau khi phát, ví dụ \"00:15:00\")"
+                ),
             );
             None
         }
         Some(v) => duration_value(diag, v, "target").and_then(|secs| {
             if secs == 0 {
-                diag.report(v.span(), "`target` must be more than zero");
+                diag.report(
+                    v.span(),
+                    said!("`target` must be more than zero", "`target` phải lớn hơn 0"),
+                );
                 None
             } else {
                 Some(secs)
@@ -371,7 +422,10 @@ fn expectation(
         if converted.is_none() {
             diag.report(
                 v.span(),
-                format!("`points` must be a whole number of at least 0, found {points}"),
+                said!(
+                    "`points` must be a whole number of at least 0, found {points}",
+                    "`points` phải là số nguyên không âm, nhưng đây là {points}"
+                ),
             );
         }
         converted
@@ -381,7 +435,10 @@ fn expectation(
         if listed.is_some_and(|listed| !listed.contains(&id)) {
             diag.report(
                 v.span(),
-                format!("technique {id} is not listed in the scenario's `techniques`"),
+                said!(
+                    "technique {id} is not listed in the scenario's `techniques`",
+                    "kỹ thuật {id} không có trong danh sách `techniques` của kịch bản"
+                ),
             );
             return None;
         }
@@ -391,7 +448,10 @@ fn expectation(
         let span = kind_value.map_or_else(|| table.span(), Spanned::span);
         diag.report(
             span,
-            "a `detect` expectation needs a `technique` (the ATT&CK id to detect)",
+            said!(
+                "a `detect` expectation needs a `technique` (the ATT&CK id to detect)",
+                "yêu cầu `detect` cần có `technique` (mã ATT&CK cần phát hiện)"
+            ),
         );
         return None;
     }
@@ -408,7 +468,12 @@ fn expectation(
 }
 
 fn playbook_step(diag: &mut Diagnostics, value: &Value<'_>) -> Option<PlaybookStep> {
-    let table = Table::open(diag, value, "`playbook_step`", PLAYBOOK_STEP_FIELDS)?;
+    let table = Table::open(
+        diag,
+        value,
+        said!("`playbook_step`", "`playbook_step`"),
+        PLAYBOOK_STEP_FIELDS,
+    )?;
     let category = table
         .require(diag, "category")
         .and_then(|v| keyword::<IncidentCategory>(diag, v, "category"));
@@ -441,30 +506,43 @@ fn text(
     if matches!(value.get_ref(), DeValue::String(_)) {
         diag.report(
             value.span(),
-            format!("`{field}` needs both languages: {field} = {{ vi = \"…\", en = \"…\" }}"),
+            said!(
+                "`{field}` needs both languages: {field} = {{ vi = \"…\", en = \"…\" }}",
+                "`{field}` cần đủ hai ngôn ngữ: {field} = {{ vi = \"…\", en = \"…\" }}"
+            ),
         );
         return None;
     }
-    let table = Table::open(diag, value, &format!("`{field}`"), TEXT_FIELDS)?;
+    let table = Table::open(diag, value, said!("`{field}`", "`{field}`"), TEXT_FIELDS)?;
     let mut language = |code: &str| {
         let Some(v) = table.get(code) else {
             diag.report(
                 table.span(),
-                format!("missing `{code}` in `{field}`; both `vi` and `en` are required"),
+                said!(
+                    "missing `{code}` in `{field}`; both `vi` and `en` are required",
+                    "thiếu `{code}` trong `{field}`; cần cả `vi` và `en`"
+                ),
             );
             return None;
         };
         let text = reader::string(diag, v, &format!("{field}.{code}"))?;
         if text.trim().is_empty() {
-            diag.report(v.span(), format!("`{field}.{code}` is empty"));
+            diag.report(
+                v.span(),
+                said!(
+                    "`{field}.{code}` is empty",
+                    "`{field}.{code}` đang để trống"
+                ),
+            );
             return None;
         }
         if let Some(limit) = limit.filter(|limit| text.len() > *limit) {
             diag.report(
                 v.span(),
-                format!(
-                    "`{field}.{code}` is {} bytes; the limit is {limit} bytes (64 KiB)",
-                    text.len()
+                said!(
+                    "`{field}.{code}` is {size} bytes; the limit is {limit} bytes (64 KiB)",
+                    "`{field}.{code}` dài {size} byte; tối đa {limit} byte (64 KiB)",
+                    size = text.len()
                 ),
             );
             return None;
@@ -481,7 +559,10 @@ fn objectives(diag: &mut Diagnostics, value: &Value<'_>) -> Option<Vec<Bilingual
     if items.is_empty() {
         diag.report(
             value.span(),
-            "`objectives` must list at least one objective",
+            said!(
+                "`objectives` must list at least one objective",
+                "`objectives` phải có ít nhất một mục tiêu"
+            ),
         );
         return None;
     }
@@ -497,7 +578,10 @@ fn techniques(diag: &mut Diagnostics, value: &Value<'_>) -> Option<Vec<Technique
     if items.is_empty() {
         diag.report(
             value.span(),
-            "`techniques` must list at least one ATT&CK technique",
+            said!(
+                "`techniques` must list at least one ATT&CK technique",
+                "`techniques` phải có ít nhất một kỹ thuật ATT&CK"
+            ),
         );
         return None;
     }
@@ -507,7 +591,13 @@ fn techniques(diag: &mut Diagnostics, value: &Value<'_>) -> Option<Vec<Technique
     for item in items {
         match technique(diag, item, "techniques") {
             Some(id) if !seen.insert(id.clone()) => {
-                diag.report(item.span(), format!("technique {id} is listed twice"));
+                diag.report(
+                    item.span(),
+                    said!(
+                        "technique {id} is listed twice",
+                        "kỹ thuật {id} được ghi hai lần"
+                    ),
+                );
                 complete = false;
             }
             Some(id) => ids.push(id),
@@ -522,15 +612,19 @@ fn technique(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Option<T
     let Some(id) = TechniqueId::parse(text) else {
         diag.report(
             value.span(),
-            format!("malformed technique id `{text}`; expected T1234 or T1234.001"),
+            said!(
+                "malformed technique id `{text}`; expected T1234 or T1234.001",
+                "mã kỹ thuật `{text}` sai dạng; cần dạng T1234 hoặc T1234.001"
+            ),
         );
         return None;
     };
     if id.name().is_none() {
         diag.report(
             value.span(),
-            format!(
-                "technique {id} is not in the shipped ATT&CK Enterprise v{ATTACK_VERSION} list; check for a typo"
+            said!(
+                "technique {id} is not in the shipped ATT&CK Enterprise v{ATTACK_VERSION} list; check for a typo",
+                "kỹ thuật {id} không có trong danh mục ATT&CK Enterprise v{ATTACK_VERSION} kèm theo; hãy kiểm tra lỗi chính tả"
             ),
         );
         return None;
@@ -544,9 +638,10 @@ fn keyword<K: Keyword>(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -
     if parsed.is_none() {
         diag.report(
             value.span(),
-            format!(
-                "unknown `{field}` value `{text}`; allowed: {}",
-                K::allowed_keywords()
+            said!(
+                "unknown `{field}` value `{text}`; allowed: {allowed}",
+                "giá trị `{text}` của `{field}` không hợp lệ; các giá trị được phép: {allowed}",
+                allowed = K::allowed_keywords()
             ),
         );
     }
@@ -562,9 +657,10 @@ fn keyword_list<K: Keyword>(
     if items.is_empty() {
         diag.report(
             value.span(),
-            format!(
-                "`{field}` must list at least one of: {}",
-                K::allowed_keywords()
+            said!(
+                "`{field}` must list at least one of: {allowed}",
+                "`{field}` phải có ít nhất một trong: {allowed}",
+                allowed = K::allowed_keywords()
             ),
         );
         return None;
@@ -574,7 +670,10 @@ fn keyword_list<K: Keyword>(
     for item in items {
         match keyword::<K>(diag, item, field) {
             Some(k) if list.contains(&k) => {
-                diag.report(item.span(), format!("`{field}` repeats a value"));
+                diag.report(
+                    item.span(),
+                    said!("`{field}` repeats a value", "`{field}` có giá trị bị lặp"),
+                );
                 complete = false;
             }
             Some(k) => list.push(k),
@@ -589,8 +688,17 @@ fn audience(diag: &mut Diagnostics, value: &Value<'_>) -> Option<Audience> {
     let parsed = Audience::parse(text);
     if parsed.is_none() {
         let message = match text.strip_prefix("team:") {
-            Some(slot) => format!("team slot `{slot}` must be a slug ({})", Slug::RULE),
-            None => format!("unknown audience `{text}`; allowed: {}", Audience::ALLOWED),
+            Some(slot) => said!(
+                "team slot `{slot}` must be a slug ({rule})",
+                "vị trí đội `{slot}` phải là một slug ({rule_vi})",
+                rule = Slug::RULE,
+                rule_vi = Slug::RULE_VI
+            ),
+            None => said!(
+                "unknown audience `{text}`; allowed: {allowed}",
+                "đối tượng nhận `{text}` không hợp lệ; các giá trị được phép: {allowed}",
+                allowed = Audience::ALLOWED
+            ),
         };
         diag.report(value.span(), message);
     }
@@ -603,7 +711,12 @@ fn slug(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Option<Slug> 
     if parsed.is_none() {
         diag.report(
             value.span(),
-            format!("`{field}` must be a slug ({}), found `{text}`", Slug::RULE),
+            said!(
+                "`{field}` must be a slug ({rule}), found `{text}`",
+                "`{field}` phải là một slug ({rule_vi}), nhưng đây là `{text}`",
+                rule = Slug::RULE,
+                rule_vi = Slug::RULE_VI
+            ),
         );
     }
     parsed
@@ -615,7 +728,10 @@ fn positive(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Option<No
     if parsed.is_none() {
         diag.report(
             value.span(),
-            format!("`{field}` must be a whole number of at least 1, found {number}"),
+            said!(
+                "`{field}` must be a whole number of at least 1, found {number}",
+                "`{field}` phải là số nguyên từ 1 trở lên, nhưng đây là {number}"
+            ),
         );
     }
     parsed
@@ -627,7 +743,10 @@ fn min_level(diag: &mut Diagnostics, value: &Value<'_>) -> Option<SecurityLevel>
     if level.is_none() {
         diag.report(
             value.span(),
-            format!("`min_level` must be a security level between 1 and 5, found {number}"),
+            said!(
+                "`min_level` must be a security level between 1 and 5, found {number}",
+                "`min_level` phải là cấp độ an toàn từ 1 đến 5, nhưng đây là {number}"
+            ),
         );
     }
     level
@@ -636,15 +755,22 @@ fn min_level(diag: &mut Diagnostics, value: &Value<'_>) -> Option<SecurityLevel>
 fn planned_duration(diag: &mut Diagnostics, value: &Value<'_>) -> Option<u32> {
     let secs = duration_value(diag, value, "duration")?;
     if secs == 0 {
-        diag.report(value.span(), "`duration` must be more than zero");
+        diag.report(
+            value.span(),
+            said!(
+                "`duration` must be more than zero",
+                "`duration` phải lớn hơn 0"
+            ),
+        );
         return None;
     }
     if secs > MAX_DURATION_SECS {
         diag.report(
             value.span(),
-            format!(
-                "`duration` must be at most {} (14 days)",
-                format_hms(MAX_DURATION_SECS)
+            said!(
+                "`duration` must be at most {limit} (14 days)",
+                "`duration` tối đa là {limit} (14 ngày)",
+                limit = format_hms(MAX_DURATION_SECS)
             ),
         );
         return None;
@@ -658,12 +784,29 @@ fn duration_value(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Opt
         DeValue::String(text) => offset::parse_hms(text),
         DeValue::Integer(_) => offset::from_seconds(reader::integer(diag, value, field)?),
         _ => {
-            reader::type_error(diag, value, field, "\"+HH:MM:SS\" or whole seconds");
+            reader::type_error(
+                diag,
+                value,
+                field,
+                said!(
+                    "\"+HH:MM:SS\" or whole seconds",
+                    "\"+HH:MM:SS\" hoặc số giây nguyên"
+                ),
+            );
             return None;
         }
     };
     parsed
-        .map_err(|error| diag.report(value.span(), format!("invalid `{field}`: {error}")))
+        .map_err(|error| {
+            let (detail, detail_vi) = (error.to_string(), error.said().vi);
+            diag.report(
+                value.span(),
+                said!(
+                    "invalid `{field}`: {detail}",
+                    "`{field}` không hợp lệ: {detail_vi}"
+                ),
+            )
+        })
         .ok()
 }
 

@@ -11,8 +11,54 @@ use serde::Serialize;
 pub struct Problem {
     pub line: usize,
     pub col: usize,
+    /// In English: the API, the command line and the English pages show it.
     pub message: String,
+    /// In Vietnamese, for the pages in Vietnamese.
+    #[serde(skip)]
+    pub message_vi: String,
 }
+
+impl Problem {
+    /// The message in the page's language.
+    pub fn message_in(&self, vietnamese: bool) -> &str {
+        if vietnamese {
+            &self.message_vi
+        } else {
+            &self.message
+        }
+    }
+}
+
+/// What a problem says, in English and in Vietnamese. Build it with [`said!`], which
+/// formats both texts with the same variables, so neither language can be forgotten.
+///
+/// Why here and not in Fluent files like the pages' texts: these messages are made
+/// deep in the validators from the values found in a file (a key, a column, a
+/// limit), and the command line and the API use them too.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Said {
+    pub en: String,
+    pub vi: String,
+}
+
+/// `said!("English {x}", "Tiếng Việt {x}")`, or with named arguments after the two
+/// texts: `said!("{n} rows", "{n} dòng", n = rows.len())`.
+macro_rules! said {
+    ($en:literal, $vi:literal $(,)?) => {
+        $crate::scenario::problem::Said {
+            en: format!($en),
+            vi: format!($vi),
+        }
+    };
+    ($en:literal, $vi:literal, $($name:ident = $value:expr),+ $(,)?) => {{
+        $(let $name = $value;)+
+        $crate::scenario::problem::Said {
+            en: format!($en),
+            vi: format!($vi),
+        }
+    }};
+}
+pub(crate) use said;
 
 impl fmt::Display for Problem {
     /// `LINE:COL: message`; prefix the file name to get the usual
@@ -26,12 +72,12 @@ impl fmt::Display for Problem {
 /// resolved once at the end.
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
-    found: Vec<(usize, String)>,
+    found: Vec<(usize, Said)>,
 }
 
 impl Diagnostics {
-    pub(crate) fn report(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.found.push((span.start, message.into()));
+    pub(crate) fn report(&mut self, span: Range<usize>, said: Said) {
+        self.found.push((span.start, said));
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -44,9 +90,14 @@ impl Diagnostics {
         let mut problems: Vec<Problem> = self
             .found
             .into_iter()
-            .map(|(offset, message)| {
+            .map(|(offset, said)| {
                 let (line, col) = lines.position(src, offset);
-                Problem { line, col, message }
+                Problem {
+                    line,
+                    col,
+                    message: said.en,
+                    message_vi: said.vi,
+                }
             })
             .collect();
         problems.sort();

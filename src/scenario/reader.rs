@@ -10,7 +10,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::problem::Diagnostics;
+use super::problem::{Diagnostics, Said, said};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -19,7 +19,7 @@ pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 pub(crate) struct Table<'a, 'i> {
     entries: &'a DeTable<'i>,
     span: Range<usize>,
-    what: String,
+    what: Said,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
@@ -28,20 +28,25 @@ impl<'a, 'i> Table<'a, 'i> {
     pub(crate) fn open(
         diag: &mut Diagnostics,
         value: &'a Value<'i>,
-        what: &str,
+        what: Said,
         fields: &[&str],
     ) -> Option<Self> {
         let DeValue::Table(entries) = value.get_ref() else {
+            let (found, found_vi) = type_name(value);
+            let (what, what_vi) = (&what.en, &what.vi);
             diag.report(
                 value.span(),
-                format!("{what} must be a table, found {}", type_name(value)),
+                said!(
+                    "{what} must be a table, found {found}",
+                    "{what_vi} phải là một bảng (table), nhưng đây là {found_vi}"
+                ),
             );
             return None;
         };
         let table = Table {
             entries,
             span: value.span(),
-            what: what.to_owned(),
+            what,
         };
         table.report_unknown_fields(diag, fields);
         Some(table)
@@ -53,14 +58,19 @@ impl<'a, 'i> Table<'a, 'i> {
             if fields.contains(&name) {
                 continue;
             }
-            let hint = match closest(name, fields) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("allowed: {}", fields.join(", ")),
+            let (what, what_vi) = (&self.what.en, &self.what.vi);
+            let said = match closest(name, fields) {
+                Some(near) => said!(
+                    "unknown field `{name}` in {what}; did you mean `{near}`?",
+                    "trường `{name}` không có trong {what_vi}; có phải ý bạn là `{near}`?"
+                ),
+                None => said!(
+                    "unknown field `{name}` in {what}; allowed: {allowed}",
+                    "trường `{name}` không có trong {what_vi}; các trường được phép: {allowed}",
+                    allowed = fields.join(", ")
+                ),
             };
-            diag.report(
-                key.span(),
-                format!("unknown field `{name}` in {}; {hint}", self.what),
-            );
+            diag.report(key.span(), said);
         }
     }
 
@@ -77,9 +87,13 @@ impl<'a, 'i> Table<'a, 'i> {
     pub(crate) fn require(&self, diag: &mut Diagnostics, name: &str) -> Option<&'a Value<'i>> {
         let value = self.get(name);
         if value.is_none() {
+            let (what, what_vi) = (&self.what.en, &self.what.vi);
             diag.report(
                 self.span.clone(),
-                format!("missing `{name}` in {}", self.what),
+                said!(
+                    "missing `{name}` in {what}",
+                    "thiếu `{name}` trong {what_vi}"
+                ),
             );
         }
         value
@@ -98,7 +112,7 @@ pub(crate) fn string<'a>(
     match value.get_ref() {
         DeValue::String(text) => Some(text.as_ref()),
         _ => {
-            type_error(diag, value, field, "a string");
+            type_error(diag, value, field, said!("a string", "một chuỗi văn bản"));
             None
         }
     }
@@ -106,13 +120,16 @@ pub(crate) fn string<'a>(
 
 pub(crate) fn integer(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Option<i64> {
     let DeValue::Integer(int) = value.get_ref() else {
-        type_error(diag, value, field, "an integer");
+        type_error(diag, value, field, said!("an integer", "một số nguyên"));
         return None;
     };
     let digits = int.as_str().replace('_', "");
     let parsed = i64::from_str_radix(&digits, int.radix()).ok();
     if parsed.is_none() {
-        diag.report(value.span(), format!("`{field}` is too large"));
+        diag.report(
+            value.span(),
+            said!("`{field}` is too large", "`{field}` quá lớn"),
+        );
     }
     parsed
 }
@@ -121,7 +138,7 @@ pub(crate) fn boolean(diag: &mut Diagnostics, value: &Value<'_>, field: &str) ->
     match value.get_ref() {
         DeValue::Boolean(b) => Some(*b),
         _ => {
-            type_error(diag, value, field, "a boolean");
+            type_error(diag, value, field, said!("a boolean", "true hoặc false"));
             None
         }
     }
@@ -135,28 +152,34 @@ pub(crate) fn array<'a, 'i>(
     match value.get_ref() {
         DeValue::Array(items) => Some(items),
         _ => {
-            type_error(diag, value, field, "an array");
+            type_error(diag, value, field, said!("an array", "một danh sách [ … ]"));
             None
         }
     }
 }
 
-pub(crate) fn type_error(diag: &mut Diagnostics, value: &Value<'_>, field: &str, expected: &str) {
+pub(crate) fn type_error(diag: &mut Diagnostics, value: &Value<'_>, field: &str, expected: Said) {
+    let (found, found_vi) = type_name(value);
+    let (expected, expected_vi) = (&expected.en, &expected.vi);
     diag.report(
         value.span(),
-        format!("`{field}` must be {expected}, found {}", type_name(value)),
+        said!(
+            "`{field}` must be {expected}, found {found}",
+            "`{field}` phải là {expected_vi}, nhưng đây là {found_vi}"
+        ),
     );
 }
 
-pub(crate) fn type_name(value: &Value<'_>) -> &'static str {
+/// The kind of a TOML value, in English and in Vietnamese.
+pub(crate) fn type_name(value: &Value<'_>) -> (&'static str, &'static str) {
     match value.get_ref() {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => ("a string", "một chuỗi văn bản"),
+        DeValue::Integer(_) => ("an integer", "một số nguyên"),
+        DeValue::Float(_) => ("a float", "một số thập phân"),
+        DeValue::Boolean(_) => ("a boolean", "giá trị true/false"),
+        DeValue::Datetime(_) => ("a date-time", "một ngày giờ"),
+        DeValue::Array(_) => ("an array", "một danh sách"),
+        DeValue::Table(_) => ("a table", "một bảng (table)"),
     }
 }
 

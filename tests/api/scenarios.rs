@@ -1120,6 +1120,10 @@ async fn the_upload_page_saves_a_valid_file_and_lists_the_problems_of_an_invalid
         page.contains("<code>7:"),
         "the problem names its line: {page}"
     );
+    assert!(
+        page.contains("phải là cấp độ an toàn từ 1 đến 5, nhưng đây là 9"),
+        "and says what is wrong in the page's language: {page}"
+    );
     assert_eq!(counts(&app).await, before);
 
     // Without the CSRF token: refused, nothing read.
@@ -1206,6 +1210,88 @@ async fn the_import_page_maps_columns_then_imports() {
         .await;
     assert_eq!(now["version"], 2);
     assert_eq!(now["inject_count"], 2);
+}
+
+/// Step 1 of the import page, then step 2 with every column mapped as the planner's
+/// sheet suggests, and the import button.
+async fn import_through_the_pages(
+    browser: &Browser,
+    csv: &[u8],
+    base_id: &str,
+) -> (StatusCode, String, String) {
+    let form = Form::new()
+        .part("file", file_part(csv.to_vec(), "ke-hoach.csv"))
+        .text("scenario_id", base_id.to_owned());
+    let (status, _, page) = browser.post_multipart("/scenarios/import", form).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let marker = r#"action="/scenarios/import/"#;
+    let start = page.find(marker).unwrap() + marker.len();
+    let upload = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let mut fields: Vec<(String, String)> = [
+        "offset",
+        "key",
+        "audience",
+        "channel",
+        "title_vi",
+        "title_en",
+        "body_vi",
+        "body_en",
+        "exp1_kind",
+        "exp1_target",
+        "exp1_points",
+        "exp1_technique",
+        "",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, f)| (format!("col.{i}"), (*f).to_owned()))
+    .collect();
+    fields.push(("header_row".into(), "1".into()));
+    fields.push(("shown_header_row".into(), "1".into()));
+    fields.push(("scenario_id".into(), base_id.to_owned()));
+    fields.push(("action".into(), "import".into()));
+    browser
+        .post(&format!("/scenarios/import/{upload}"), &fields)
+        .await
+}
+
+#[tokio::test]
+async fn the_import_page_explains_a_bad_cell_in_the_planners_language() {
+    let app = TestApp::spawn().await;
+    let user = editor(&app, "so-x").await;
+    let (_, base) = post_toml(&app, &user, &scenario_file("lab-drill", "First")).await;
+    let base_id = base["id"].as_str().unwrap().to_owned();
+    let browser = Browser::signed_in(&app, &user).await;
+    let before = counts(&app).await;
+
+    // Vietnamese, the default: the place as the spreadsheet names it and the reason.
+    let (status, _, page) =
+        import_through_the_pages(&browser, &planner_csv("+99:99"), &base_id).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("dòng 3, cột &quot;Thời điểm&quot;"),
+        "the place in Vietnamese: {page}"
+    );
+    assert!(
+        page.contains("chỉ có hai phần nên không rõ nghĩa (giờ:phút hay phút:giây?)"),
+        "the reason in Vietnamese: {page}"
+    );
+    assert!(!page.contains("two-part time"), "no English left: {page}");
+
+    // English, after the language switch.
+    browser.get("/lang/en?next=/scenarios").await;
+    let (status, _, page) =
+        import_through_the_pages(&browser, &planner_csv("+99:99"), &base_id).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("row 3, column &quot;Thời điểm&quot;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("is a two-part time, which is ambiguous"),
+        "{page}"
+    );
+    assert_eq!(counts(&app).await, before, "nothing was stored");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::form::FormData;
 use crate::scenario::{Problem, Release, Scenario, format_hms};
+use crate::views::Lang;
 
 /// Expectation slots shown per inject (more when a scenario already has more).
 pub const EXPECTATION_SLOTS: usize = 3;
@@ -712,22 +713,28 @@ pub struct ProblemVm {
 
 impl ScenarioFields {
     /// Puts each problem beside its field and returns the list for the top of the
-    /// form. `slots` comes from [`ScenarioFields::to_file`] for this same form.
-    pub fn place_problems(&mut self, problems: &[Problem], slots: &[Slot]) -> Vec<ProblemVm> {
+    /// form, in the page's language. `slots` comes from [`ScenarioFields::to_file`]
+    /// for this same form.
+    pub fn place_problems(
+        &mut self,
+        problems: &[Problem],
+        slots: &[Slot],
+        lang: Lang,
+    ) -> Vec<ProblemVm> {
         let mut list = Vec::with_capacity(problems.len());
         for p in problems {
             let slot = slots
                 .get(p.line.saturating_sub(1))
                 .copied()
                 .unwrap_or(Slot::General);
-            let message = p.message.as_str();
+            let message = p.message_in(lang == Lang::Vi);
             let (place, n, field) = self.place_one(slot, message);
             list.push(ProblemVm {
                 place,
                 n,
                 field,
                 at: format!("{}:{}", p.line, p.col),
-                message: p.message.clone(),
+                message: message.to_owned(),
             });
         }
         list
@@ -885,8 +892,15 @@ mod tests {
         let mut fields = ScenarioFields::from_form(&form(&pairs));
         let (file, slots) = fields.to_file();
         let problems = parse_scenario(&file).expect_err("invalid");
-        let list = fields.place_problems(&problems, &slots);
+        let list = fields.place_problems(&problems, &slots, Lang::Vi);
         assert!(fields.injects[0].errors.offset.is_some(), "{list:?}");
+        // Beside the field and in the list, in the page's language.
+        assert!(
+            list.iter().any(|p| p
+                .message
+                .contains("`+99:99` không phải là một khoảng thời gian")),
+            "{list:?}"
+        );
         assert!(
             fields.injects[0].expectations[0].errors.points.is_some(),
             "{list:?}"

@@ -23,7 +23,6 @@ use super::{PageCtx, PageError, render, render_status};
 use crate::auth::CurrentUser;
 use crate::auth::session::form_token_matches;
 use crate::error::AppError;
-use crate::http::api::scenarios::sheet_place;
 use crate::scenario::msel::{
     self, ColumnMapping, ColumnRef, ColumnRule, ExpectationPart, Field, Format, ImportOptions,
     ImportProblem,
@@ -790,7 +789,7 @@ async fn submit(
     let scenario = match parse_scenario(&file) {
         Ok(s) => s,
         Err(problems) => {
-            let list = fields.place_problems(&problems, &slots);
+            let list = fields.place_problems(&problems, &slots, ctx.lang);
             let vm = form_vm(existing, fields, list, false, ctx.lang);
             return Ok(render_form(
                 state,
@@ -958,7 +957,12 @@ async fn upload_file(
     let Some(bytes) = parts.file.as_deref() else {
         let problem = FileProblemVm {
             at: String::new(),
-            message: "choose a scenario file (.toml) to upload".into(),
+            message: pair(
+                ctx.lang,
+                "hãy chọn một tệp kịch bản (.toml) để tải lên",
+                "choose a scenario file (.toml) to upload",
+            )
+            .0,
         };
         return Ok(refused(vec![problem], StatusCode::UNPROCESSABLE_ENTITY));
     };
@@ -969,7 +973,7 @@ async fn upload_file(
                 .into_iter()
                 .map(|p| FileProblemVm {
                     at: format!("{}:{}", p.line, p.col),
-                    message: p.message,
+                    message: p.message_in(ctx.lang == Lang::Vi).to_owned(),
                 })
                 .collect();
             return Ok(refused(list, StatusCode::UNPROCESSABLE_ENTITY));
@@ -1055,14 +1059,52 @@ pub struct ScenarioMappingVm {
     pub problems: Vec<SheetProblemVm>,
 }
 
-fn sheet_problems(problems: &[ImportProblem]) -> Vec<SheetProblemVm> {
+fn sheet_problems(problems: &[ImportProblem], lang: Lang) -> Vec<SheetProblemVm> {
     problems
         .iter()
         .map(|p| SheetProblemVm {
-            place: sheet_place(p),
-            message: p.message.clone(),
+            place: sheet_place(p, lang),
+            message: p.message_in(lang == Lang::Vi).to_owned(),
         })
         .collect()
+}
+
+/// Where a spreadsheet problem is, as the planner's spreadsheet program names it,
+/// in the page's language: `trang tính "MSEL", dòng 12, cột "Thời điểm"`.
+fn sheet_place(p: &ImportProblem, lang: Lang) -> String {
+    let vi = lang == Lang::Vi;
+    let mut parts = Vec::new();
+    if let Some(sheet) = &p.sheet {
+        parts.push(if vi {
+            format!("trang tính \"{sheet}\"")
+        } else {
+            format!("sheet \"{sheet}\"")
+        });
+    }
+    if let Some(row) = p.row {
+        parts.push(if vi {
+            format!("dòng {row}")
+        } else {
+            format!("row {row}")
+        });
+    }
+    if let Some(column) = &p.column {
+        parts.push(if vi {
+            format!("cột \"{column}\"")
+        } else {
+            format!("column \"{column}\"")
+        });
+    }
+    if parts.is_empty() {
+        whole_file(lang)
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The place of a problem with the file as a whole.
+fn whole_file(lang: Lang) -> String {
+    pair(lang, "tệp", "file").0
 }
 
 fn field_key(field: Field) -> &'static str {
@@ -1181,8 +1223,13 @@ async fn import_file(
                 .await
                 .map_err(db_fail(&ctx))?,
             problems: vec![SheetProblemVm {
-                place: "file".into(),
-                message: "choose a CSV or XLSX file to import".into(),
+                place: whole_file(ctx.lang),
+                message: pair(
+                    ctx.lang,
+                    "hãy chọn một tệp CSV hoặc XLSX để nhập",
+                    "choose a CSV or XLSX file to import",
+                )
+                .0,
             }],
         };
         return Ok(render_status(
@@ -1269,7 +1316,7 @@ async fn mapping_page(
             // The file itself cannot be read: back to step 1 with the reasons.
             let vm = ScenarioImportVm {
                 scenarios,
-                problems: sheet_problems(&problems),
+                problems: sheet_problems(&problems, ctx.lang),
             };
             return Ok(render_status(
                 state,
@@ -1282,7 +1329,7 @@ async fn mapping_page(
             ));
         }
     };
-    let mut problems = sheet_problems(&preview.problems);
+    let mut problems = sheet_problems(&preview.problems, ctx.lang);
     problems.extend(extra);
     let status = if problems.is_empty() {
         status
@@ -1387,7 +1434,7 @@ async fn import_mapped(
                 &staged,
                 Some(&mapping),
                 &scenario_id,
-                sheet_problems(&problems),
+                sheet_problems(&problems, ctx.lang),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
@@ -1409,7 +1456,7 @@ async fn import_mapped(
         }
         Err(StoreError::Conflict { message, .. } | StoreError::Invalid { message, .. }) => {
             let problem = SheetProblemVm {
-                place: "file".into(),
+                place: whole_file(ctx.lang),
                 message,
             };
             mapping_page(

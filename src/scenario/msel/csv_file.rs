@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use super::super::model::Scenario;
+use super::super::problem::{Said, said};
 use super::layout::{self, CSV_META_PREFIX};
 use super::problem::{ImportProblem, Place};
 use super::sheet::{Sheet, Source};
@@ -95,16 +96,18 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ImportProblem> {
         None => (bytes, 0),
     };
     match std::str::from_utf8(body) {
-        Ok(text) if text.contains('\0') => Err(ImportProblem::file(
+        Ok(text) if text.contains('\0') => Err(ImportProblem::file(said!(
             "the file contains NUL bytes: it looks like UTF-16 without a byte-order mark, or not a text file. Save it from Excel as \"CSV UTF-8 (Comma delimited)\"",
-        )),
+            "tệp chứa byte NUL: có vẻ là UTF-16 không có BOM, hoặc không phải tệp văn bản. Hãy lưu lại từ Excel dưới dạng \"CSV UTF-8 (Comma delimited)\""
+        ))),
         Ok(text) => Ok(Cow::Borrowed(text)),
         Err(error) => {
             let at = skipped + error.valid_up_to();
             let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
             let byte = bytes.get(at).copied().unwrap_or_default();
-            Err(ImportProblem::file(format!(
-                "the file is not UTF-8: byte {at} (line {line}) is 0x{byte:02X}. It may be in a legacy Vietnamese encoding (Windows-1258, TCVN3, VNI); save it from Excel as \"CSV UTF-8 (Comma delimited)\""
+            Err(ImportProblem::file(said!(
+                "the file is not UTF-8: byte {at} (line {line}) is 0x{byte:02X}. It may be in a legacy Vietnamese encoding (Windows-1258, TCVN3, VNI); save it from Excel as \"CSV UTF-8 (Comma delimited)\"",
+                "tệp không phải UTF-8: byte {at} (dòng {line}) là 0x{byte:02X}. Có thể tệp dùng bảng mã tiếng Việt cũ (Windows-1258, TCVN3, VNI); hãy lưu lại từ Excel dưới dạng \"CSV UTF-8 (Comma delimited)\""
             )))
         }
     }
@@ -112,9 +115,10 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ImportProblem> {
 
 fn utf16(body: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, ImportProblem> {
     if !body.len().is_multiple_of(2) {
-        return Err(ImportProblem::file(
+        return Err(ImportProblem::file(said!(
             "the file starts like UTF-16 but has an odd number of bytes; it is cut short or not UTF-16",
-        ));
+            "tệp bắt đầu như UTF-16 nhưng có số byte lẻ; tệp bị cắt cụt hoặc không phải UTF-16"
+        )));
     }
     let units = body.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
     let mut text = String::with_capacity(body.len() / 2);
@@ -122,9 +126,10 @@ fn utf16(body: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, ImportProblem>
         match decoded {
             Ok(c) => text.push(c),
             Err(_) => {
-                return Err(ImportProblem::file(format!(
-                    "the UTF-16 text is broken at byte {} (an unpaired surrogate)",
-                    2 + 2 * i
+                return Err(ImportProblem::file(said!(
+                    "the UTF-16 text is broken at byte {at} (an unpaired surrogate)",
+                    "văn bản UTF-16 bị hỏng tại byte {at} (surrogate không có cặp)",
+                    at = 2 + 2 * i
                 )));
             }
         }
@@ -172,11 +177,12 @@ fn split_records(
     let mut line = 1;
     let mut cells: Vec<String> = Vec::new();
     let mut cell = String::new();
-    let at = |row: usize, line: usize, column: usize, message: String| {
+    let at = |row: usize, line: usize, column: usize, said: Said| {
+        let (message, message_vi) = (said.en, said.vi);
         ImportProblem::at(
             &Place { sheet: None, row },
             Some(layout::column_letter(column)),
-            format!("(line {line}) {message}"),
+            said!("(line {line}) {message}", "(dòng {line}) {message_vi}"),
         )
     };
     loop {
@@ -191,7 +197,10 @@ fn split_records(
                             row,
                             opened_line,
                             cells.len(),
-                            "a quoted cell is opened here and never closed; check the quotes of this row".into(),
+                            said!(
+                                "a quoted cell is opened here and never closed; check the quotes of this row",
+                                "một ô mở dấu ngoặc kép ở đây nhưng không đóng; hãy kiểm tra dấu ngoặc kép của dòng này"
+                            ),
                         ));
                     }
                     Some('"') if chars.peek() == Some(&'"') => {
@@ -215,8 +224,9 @@ fn split_records(
                         row,
                         line,
                         cells.len(),
-                        format!(
-                            "unexpected `{c}` after the closing quote of a cell; a quote inside a quoted cell is written twice (\"\")"
+                        said!(
+                            "unexpected `{c}` after the closing quote of a cell; a quote inside a quoted cell is written twice (\"\")",
+                            "ký tự `{c}` không hợp lệ sau dấu ngoặc kép đóng ô; dấu ngoặc kép bên trong ô phải viết đôi (\"\")"
                         ),
                     ));
                 }
@@ -231,7 +241,10 @@ fn split_records(
                         row,
                         line,
                         cells.len(),
-                        "a quote inside a cell that does not start with a quote; wrap the cell in quotes and write the quote twice (\"\")".into(),
+                        said!(
+                            "a quote inside a cell that does not start with a quote; wrap the cell in quotes and write the quote twice (\"\")",
+                            "có dấu ngoặc kép trong một ô không mở đầu bằng dấu ngoặc kép; hãy đặt cả ô trong ngoặc kép và viết dấu ngoặc kép bên trong thành đôi (\"\")"
+                        ),
                     ));
                 }
                 cell.push(*c);

@@ -13,6 +13,7 @@ use super::super::model::{
 };
 use super::super::offset::format_hms;
 use super::super::parse::{MAX_DURATION_SECS, parse_scenario};
+use super::super::problem::{Said, said};
 use super::super::write::to_toml;
 use super::headers::{self, ColumnMapping, ColumnRef, fold, header_words, keyword_form};
 use super::layout::{CSV_META_PREFIX, ExpectationPart, Field, REQUIRED_FIELDS, column_letter};
@@ -83,7 +84,10 @@ pub(super) fn locate_leniently<'s>(
             vec![ImportProblem::at(
                 &sheet.place(number),
                 None,
-                "the mapping names this row as the header row, but it is empty or holds scenario metadata",
+                said!(
+                    "the mapping names this row as the header row, but it is empty or holds scenario metadata",
+                    "bảng ghép cột chọn dòng này làm dòng tiêu đề, nhưng dòng này trống hoặc chứa thông tin chung của kịch bản"
+                ),
             )]
         })?,
         None => rest
@@ -93,10 +97,13 @@ pub(super) fn locate_leniently<'s>(
             .unwrap_or(0),
     };
     let Some(header) = rest.get(header_index) else {
-        let message = "the sheet has no inject table: expected a header row (key, offset, audience, …) followed by one row per inject";
+        let said = said!(
+            "the sheet has no inject table: expected a header row (key, offset, audience, …) followed by one row per inject",
+            "trang tính không có bảng tình huống: cần một dòng tiêu đề (mã, thời điểm, đối tượng nhận, …) rồi mỗi tình huống một dòng"
+        );
         return Err(vec![ImportProblem {
             sheet: sheet.name.clone(),
-            ..ImportProblem::file(message)
+            ..ImportProblem::file(said)
         }]);
     };
     let labels: Vec<String> = header
@@ -133,17 +140,23 @@ pub(super) fn locate_leniently<'s>(
         };
         match found {
             Some(i) => columns[i] = rule.field,
-            None => problems.push(ImportProblem::at(
-                &place,
-                None,
-                format!(
-                    "the column mapping names column {}, which the header row does not have",
-                    match &rule.column {
-                        ColumnRef::Position(i) => format!("{} (position {i})", column_letter(*i)),
-                        ColumnRef::Header(name) => format!("\"{name}\""),
-                    }
-                ),
-            )),
+            None => {
+                let (column, column_vi) = match &rule.column {
+                    ColumnRef::Position(i) => (
+                        format!("{} (position {i})", column_letter(*i)),
+                        format!("{} (vị trí {i})", column_letter(*i)),
+                    ),
+                    ColumnRef::Header(name) => (format!("\"{name}\""), format!("\"{name}\"")),
+                };
+                problems.push(ImportProblem::at(
+                    &place,
+                    None,
+                    said!(
+                        "the column mapping names column {column}, which the header row does not have",
+                        "bảng ghép cột nêu cột {column_vi}, nhưng dòng tiêu đề không có cột này"
+                    ),
+                ));
+            }
         }
     }
     let mut first_column: HashMap<Field, usize> = HashMap::new();
@@ -153,9 +166,10 @@ pub(super) fn locate_leniently<'s>(
             problems.push(ImportProblem::at(
                 &place,
                 Some(labels[i].clone()),
-                format!(
-                    "both this column and \"{}\" are mapped to `{field}`; map one of them to another field or ignore it",
-                    labels[*first]
+                said!(
+                    "both this column and \"{other}\" are mapped to `{field}`; map one of them to another field or ignore it",
+                    "cả cột này và cột \"{other}\" đều được ghép vào `{field}`; hãy ghép một cột sang trường khác hoặc bỏ qua nó",
+                    other = &labels[*first]
                 ),
             ));
         } else {
@@ -167,9 +181,11 @@ pub(super) fn locate_leniently<'s>(
             problems.push(ImportProblem::at(
                 &place,
                 None,
-                format!(
-                    "no column holds `{field}` ({}); map one in the column-mapping step",
-                    describe(field)
+                said!(
+                    "no column holds `{field}` ({what}); map one in the column-mapping step",
+                    "không có cột nào chứa `{field}` ({what_vi}); hãy ghép một cột ở bước ghép cột",
+                    what = describe(field).0,
+                    what_vi = describe(field).1
                 ),
             ));
         }
@@ -185,16 +201,32 @@ pub(super) fn locate_leniently<'s>(
     Ok((table, problems))
 }
 
-fn describe(field: Field) -> &'static str {
+/// What a required field holds, in English and in Vietnamese.
+fn describe(field: Field) -> (&'static str, &'static str) {
     match field {
-        Field::Offset => "release time, e.g. +01:30:00, H+2 or D+1 08:30",
-        Field::Audience => "who receives the inject: all, blue, red, controllers or team:SLOT",
-        Field::Channel => "soc_alert, email, phone_call, news, ticket or situation_update",
-        Field::TitleVi => "the Vietnamese title",
-        Field::TitleEn => "the English title",
-        Field::BodyVi => "the Vietnamese text of the inject",
-        Field::BodyEn => "the English text of the inject",
-        _ => "an inject field",
+        Field::Offset => (
+            "release time, e.g. +01:30:00, H+2 or D+1 08:30",
+            "thời điểm phát, ví dụ +01:30:00, H+2 hoặc D+1 08:30",
+        ),
+        Field::Audience => (
+            "who receives the inject: all, blue, red, controllers or team:SLOT",
+            "ai nhận tình huống: all, blue, red, controllers hoặc team:SLOT",
+        ),
+        Field::Channel => (
+            "soc_alert, email, phone_call, news, ticket or situation_update",
+            "soc_alert, email, phone_call, news, ticket hoặc situation_update",
+        ),
+        Field::TitleVi => ("the Vietnamese title", "tiêu đề tiếng Việt"),
+        Field::TitleEn => ("the English title", "tiêu đề tiếng Anh"),
+        Field::BodyVi => (
+            "the Vietnamese text of the inject",
+            "nội dung tiếng Việt của tình huống",
+        ),
+        Field::BodyEn => (
+            "the English text of the inject",
+            "nội dung tiếng Anh của tình huống",
+        ),
+        _ => ("an inject field", "một trường của tình huống"),
     }
 }
 
@@ -224,15 +256,19 @@ pub(super) fn build(
         .saturating_sub(source.msel.rows.len());
     let inject_count = data_rows.len() + unread;
     if inject_count > MAX_INJECTS {
-        return Err(vec![ImportProblem::file(format!(
-            "the file has {inject_count} inject rows; a scenario holds at most {MAX_INJECTS} injects. Split it into several scenarios"
+        return Err(vec![ImportProblem::file(said!(
+            "the file has {inject_count} inject rows; a scenario holds at most {MAX_INJECTS} injects. Split it into several scenarios",
+            "tệp có {inject_count} dòng tình huống; mỗi kịch bản có tối đa {MAX_INJECTS} tình huống. Hãy tách thành nhiều kịch bản"
         ))]);
     }
     if data_rows.is_empty() {
         problems.push(ImportProblem::at(
             &source.msel.place(table.header.number),
             None,
-            "there are no inject rows below the header row",
+            said!(
+                "there are no inject rows below the header row",
+                "không có dòng tình huống nào dưới dòng tiêu đề"
+            ),
         ));
     }
 
@@ -241,9 +277,10 @@ pub(super) fn build(
         match options.metadata {
             Some(base) => Some(Head::of(base)),
             None => {
-                problems.push(ImportProblem::file(
+                problems.push(ImportProblem::file(said!(
                     "the file has no scenario metadata (the `scenario.*` rows at the top of a CSV file, or the \"Scenario\" sheet of a workbook); add them, or import the injects into an existing scenario",
-                ));
+                    "tệp không có thông tin chung của kịch bản (các dòng `scenario.*` ở đầu tệp CSV, hoặc trang tính \"Scenario\" của sổ tính); hãy bổ sung, hoặc nhập các tình huống vào một kịch bản đã có"
+                )));
                 None
             }
         }
@@ -270,9 +307,10 @@ pub(super) fn build(
         return Err(capped(problems));
     }
     let Some(head) = head else {
-        return Err(vec![ImportProblem::file(
+        return Err(vec![ImportProblem::file(said!(
             "the scenario metadata could not be read",
-        )]);
+            "không đọc được thông tin chung của kịch bản"
+        ))]);
     };
     let scenario = head.with_injects(injects);
     gate(scenario, &table, &places)
@@ -292,9 +330,10 @@ fn check_sheet_features(table: &Table<'_>, source: &Source) -> Result<(), Vec<Im
             problems.push(ImportProblem::at(
                 &sheet.place(merge.first_row),
                 None,
-                format!(
-                    "cells {} are merged; unmerge them and write the value in every row it applies to",
-                    merge.range
+                said!(
+                    "cells {range} are merged; unmerge them and write the value in every row it applies to",
+                    "các ô {range} đang được gộp; hãy bỏ gộp và ghi giá trị vào từng dòng cần dùng",
+                    range = &merge.range
                 ),
             ));
         }
@@ -302,10 +341,11 @@ fn check_sheet_features(table: &Table<'_>, source: &Source) -> Result<(), Vec<Im
             problems.push(ImportProblem::at(
                 &sheet.place(formula.row),
                 None,
-                format!(
-                    "cell {} holds a formula (={}); imports read only typed values, so copy the cells and use Paste Values before importing",
-                    formula.cell,
-                    formula.formula.trim_start_matches('=')
+                said!(
+                    "cell {cell} holds a formula (={text}); imports read only typed values, so copy the cells and use Paste Values before importing",
+                    "ô {cell} chứa công thức (={text}); chức năng nhập chỉ đọc giá trị đã gõ, nên hãy sao chép các ô rồi dùng Dán giá trị (Paste Values) trước khi nhập",
+                    cell = &formula.cell,
+                    text = formula.formula.trim_start_matches('=')
                 ),
             ));
         }
@@ -340,7 +380,10 @@ fn metadata_entries(
             problems.push(ImportProblem::at(
                 &place,
                 Some(label),
-                "a metadata row holds two cells, a key and a value; this one has more. Does the file mix delimiters (`,` and `;`)?",
+                said!(
+                    "a metadata row holds two cells, a key and a value; this one has more. Does the file mix delimiters (`,` and `;`)?",
+                    "một dòng thông tin chung có hai ô, tên trường và giá trị; dòng này có nhiều hơn. Tệp có dùng lẫn dấu phân cách (`,` và `;`) không?"
+                ),
             ));
             return;
         }
@@ -439,10 +482,11 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
             problems.push(ImportProblem::at(
                 &entry.place,
                 Some(entry.label.clone()),
-                format!(
-                    "unknown scenario field `{}`; known: {}, objective_N_vi, objective_N_en",
-                    entry.key,
-                    META_KEYS.join(", ")
+                said!(
+                    "unknown scenario field `{key}`; known: {known}, objective_N_vi, objective_N_en",
+                    "trường `{key}` của kịch bản không hợp lệ; các trường hợp lệ: {known}, objective_N_vi, objective_N_en",
+                    key = &entry.key,
+                    known = META_KEYS.join(", ")
                 ),
             ));
             continue;
@@ -451,9 +495,11 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
             problems.push(ImportProblem::at(
                 &entry.place,
                 Some(entry.label.clone()),
-                format!(
-                    "`{}` is given twice (also on row {})",
-                    entry.key, first.place.row
+                said!(
+                    "`{key}` is given twice (also on row {row})",
+                    "`{key}` được ghi hai lần (cả ở dòng {row})",
+                    key = &entry.key,
+                    row = first.place.row
                 ),
             ));
         }
@@ -476,8 +522,9 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
     let mut get = |key: &str| -> Option<&MetaEntry> {
         let found = by_key.get(key).copied();
         if found.is_none() {
-            problems.push(ImportProblem::file(format!(
-                "the scenario metadata has no `{key}`"
+            problems.push(ImportProblem::file(said!(
+                "the scenario metadata has no `{key}`",
+                "thông tin chung của kịch bản thiếu `{key}`"
             )));
         }
         found
@@ -492,16 +539,15 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
     let drill_kinds = get("drill_kinds");
     let duration = get("duration");
 
-    let mut check = |entry: Option<&MetaEntry>,
-                     read: &dyn Fn(&str) -> Result<MetaValue, String>| {
+    let mut check = |entry: Option<&MetaEntry>, read: &dyn Fn(&str) -> Result<MetaValue, Said>| {
         let entry = entry?;
         match read(&entry.value) {
             Ok(value) => Some(value),
-            Err(message) => {
+            Err(said) => {
                 problems.push(ImportProblem::at(
                     &entry.place,
                     Some(entry.label.clone()),
-                    message,
+                    said,
                 ));
                 None
             }
@@ -511,7 +557,12 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
     let version = check(version, &|v| {
         whole(v)
             .and_then(|n| {
-                NonZeroU32::new(n).ok_or_else(|| "`version` must be at least 1".to_owned())
+                NonZeroU32::new(n).ok_or_else(|| {
+                    said!(
+                        "`version` must be at least 1",
+                        "`version` phải từ 1 trở lên"
+                    )
+                })
             })
             .map(MetaValue::Version)
     });
@@ -531,28 +582,36 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
             .ok()
             .map(MetaValue::Level)
             .ok_or_else(|| {
-                format!("`min_level` must be a security level between 1 and 5, found {n}")
+                said!(
+                    "`min_level` must be a security level between 1 and 5, found {n}",
+                    "`min_level` phải là cấp độ an toàn từ 1 đến 5, nhưng đây là {n}"
+                )
             })
     });
     let drill_kinds = check(drill_kinds, &|v| drill_kind_list(v).map(MetaValue::Kinds));
     let duration = check(duration, &|v| {
         let secs = parse_span(v)?;
         if secs == 0 {
-            return Err("`duration` must be more than zero".into());
+            return Err(said!(
+                "`duration` must be more than zero",
+                "`duration` phải lớn hơn 0"
+            ));
         }
         if secs > MAX_DURATION_SECS {
-            return Err(format!(
-                "`duration` must be at most {} (14 days)",
-                format_hms(MAX_DURATION_SECS)
+            return Err(said!(
+                "`duration` must be at most {limit} (14 days)",
+                "`duration` tối đa là {limit} (14 ngày)",
+                limit = format_hms(MAX_DURATION_SECS)
             ));
         }
         Ok(MetaValue::Secs(secs))
     });
     objectives.sort_by_key(|(n, _, _)| *n);
     if objectives.is_empty() {
-        problems.push(ImportProblem::file(
+        problems.push(ImportProblem::file(said!(
             "the scenario metadata has no objective; add `objective_1_vi` and `objective_1_en`",
-        ));
+            "thông tin chung của kịch bản chưa có mục tiêu nào; hãy thêm `objective_1_vi` và `objective_1_en`"
+        )));
     }
     let mut read_objectives = Vec::new();
     for (n, vi, en) in &objectives {
@@ -563,18 +622,21 @@ fn read_head(entries: &[MetaEntry], problems: &mut Vec<ImportProblem>) -> Option
                     problems.push(ImportProblem::at(
                         &other.place,
                         Some(other.label.clone()),
-                        format!("objective {n} has no `objective_{n}_{code}`; both languages are required"),
+                        said!(
+                            "objective {n} has no `objective_{n}_{code}`; both languages are required",
+                            "mục tiêu {n} thiếu `objective_{n}_{code}`; cần cả hai ngôn ngữ"
+                        ),
                     ));
                 }
                 None
             }
             Some(entry) => match text(&entry.value, None) {
                 Ok(text) => Some(text),
-                Err(message) => {
+                Err(said) => {
                     problems.push(ImportProblem::at(
                         &entry.place,
                         Some(entry.label.clone()),
-                        message,
+                        said,
                     ));
                     None
                 }
@@ -711,10 +773,9 @@ impl InjectReader<'_, '_> {
         Some((row.cell(column), self.table.label(column)))
     }
 
-    fn report(&mut self, row: &Row, label: Option<String>, message: impl Into<String>) {
+    fn report(&mut self, row: &Row, label: Option<String>, said: Said) {
         let place = self.table.sheet.place(row.number);
-        self.problems
-            .push(ImportProblem::at(&place, label, message));
+        self.problems.push(ImportProblem::at(&place, label, said));
     }
 
     /// Reads a required cell with `read`, reporting what is wrong.
@@ -722,17 +783,21 @@ impl InjectReader<'_, '_> {
         &mut self,
         row: &Row,
         field: Field,
-        read: impl FnOnce(&str) -> Result<T, String>,
+        read: impl FnOnce(&str) -> Result<T, Said>,
     ) -> Option<T> {
         let (value, label) = self.cell(row, field)?;
         if value.trim().is_empty() {
-            self.report(row, Some(label), format!("`{field}` is empty"));
+            self.report(
+                row,
+                Some(label),
+                said!("`{field}` is empty", "`{field}` đang để trống"),
+            );
             return None;
         }
         match read(value) {
             Ok(v) => Some(v),
-            Err(message) => {
-                self.report(row, Some(label), message);
+            Err(said) => {
+                self.report(row, Some(label), said);
                 None
             }
         }
@@ -744,15 +809,15 @@ impl InjectReader<'_, '_> {
         &mut self,
         row: &Row,
         field: Field,
-        read: impl FnOnce(&str) -> Result<T, String>,
+        read: impl FnOnce(&str) -> Result<T, Said>,
     ) -> Option<Option<T>> {
         match self.cell(row, field) {
             None => Some(None),
             Some((value, _)) if value.trim().is_empty() => Some(None),
             Some((value, label)) => match read(value) {
                 Ok(v) => Some(Some(v)),
-                Err(message) => {
-                    self.report(row, Some(label), message);
+                Err(said) => {
+                    self.report(row, Some(label), said);
                     None
                 }
             },
@@ -767,13 +832,17 @@ impl InjectReader<'_, '_> {
             .map(|_| self.table.header.cells.len())
         {
             if row.cells.len() < width {
-                let hint = mixed_delimiter_hint(row, self.table.sheet.delimiter);
+                let Said {
+                    en: hint,
+                    vi: hint_vi,
+                } = mixed_delimiter_hint(row, self.table.sheet.delimiter);
                 self.report(
                     row,
                     None,
-                    format!(
-                        "the row has {} cells but the header row has {width}{hint}",
-                        row.cells.len()
+                    said!(
+                        "the row has {count} cells but the header row has {width}{hint}",
+                        "dòng có {count} ô nhưng dòng tiêu đề có {width}{hint_vi}",
+                        count = row.cells.len()
                     ),
                 );
                 return None;
@@ -784,11 +853,17 @@ impl InjectReader<'_, '_> {
                 .skip(width)
                 .position(|c| !c.trim().is_empty())
             {
-                let hint = mixed_delimiter_hint(row, self.table.sheet.delimiter);
+                let Said {
+                    en: hint,
+                    vi: hint_vi,
+                } = mixed_delimiter_hint(row, self.table.sheet.delimiter);
                 self.report(
                     row,
                     Some(column_letter(width + extra)),
-                    format!("the cell is right of the last header column{hint}"),
+                    said!(
+                        "the cell is right of the last header column{hint}",
+                        "ô nằm bên phải cột tiêu đề cuối cùng{hint_vi}"
+                    ),
                 );
                 return None;
             }
@@ -804,7 +879,10 @@ impl InjectReader<'_, '_> {
                 self.report(
                     row,
                     label,
-                    format!("key `{key}` is already used on row {first}; keys must be unique"),
+                    said!(
+                        "key `{key}` is already used on row {first}; keys must be unique",
+                        "mã `{key}` đã dùng ở dòng {first}; mỗi mã chỉ dùng một lần"
+                    ),
                 );
                 return None;
             }
@@ -815,10 +893,11 @@ impl InjectReader<'_, '_> {
         let release = self.required(row, Field::Offset, |v| match parse_offset(v, day_start)? {
             When::Manual => Ok(Release::Manual),
             When::At(secs) => match duration.filter(|limit| secs > *limit) {
-                Some(limit) => Err(format!(
-                    "offset +{} is beyond the planned duration {}",
-                    format_hms(secs),
-                    format_hms(limit)
+                Some(limit) => Err(said!(
+                    "offset +{offset} is beyond the planned duration {limit}",
+                    "thời điểm +{offset} vượt quá thời lượng dự kiến {limit}",
+                    offset = format_hms(secs),
+                    limit = format_hms(limit)
                 )),
                 None => Ok(Release::Scheduled { offset_secs: secs }),
             },
@@ -857,7 +936,8 @@ impl InjectReader<'_, '_> {
         });
         let step = self.optional(row, Field::PlaybookStep, |v| {
             whole(v).and_then(|n| {
-                NonZeroU32::new(n).ok_or_else(|| "the step must be at least 1".into())
+                NonZeroU32::new(n)
+                    .ok_or_else(|| said!("the step must be at least 1", "bước phải từ 1 trở lên"))
             })
         });
         match (category?, step?) {
@@ -868,7 +948,10 @@ impl InjectReader<'_, '_> {
                 self.report(
                     row,
                     label,
-                    "`playbook_category` is given but `playbook_step` is not; give both or neither",
+                    said!(
+                        "`playbook_category` is given but `playbook_step` is not; give both or neither",
+                        "có `playbook_category` nhưng thiếu `playbook_step`; hãy ghi cả hai hoặc bỏ cả hai"
+                    ),
                 );
                 None
             }
@@ -877,7 +960,10 @@ impl InjectReader<'_, '_> {
                 self.report(
                     row,
                     label,
-                    "`playbook_step` is given but `playbook_category` is not; give both or neither",
+                    said!(
+                        "`playbook_step` is given but `playbook_category` is not; give both or neither",
+                        "có `playbook_step` nhưng thiếu `playbook_category`; hãy ghi cả hai hoặc bỏ cả hai"
+                    ),
                 );
                 None
             }
@@ -923,7 +1009,11 @@ impl InjectReader<'_, '_> {
                 reader.report(
                     row,
                     None,
-                    format!("expectation {slot} has no `{}` column; map one, or clear the other cells of expectation {slot}", part(p)),
+                    said!(
+                        "expectation {slot} has no `{field}` column; map one, or clear the other cells of expectation {slot}",
+                        "yêu cầu đánh giá {slot} không có cột `{field}`; hãy ghép một cột, hoặc xoá các ô khác của yêu cầu {slot}",
+                        field = part(p)
+                    ),
                 );
             }
         };
@@ -936,7 +1026,10 @@ impl InjectReader<'_, '_> {
         let target = self.required(row, part(ExpectationPart::Target), |v| {
             let secs = parse_span(v)?;
             if secs == 0 {
-                Err("the target must be more than zero".into())
+                Err(said!(
+                    "the target must be more than zero",
+                    "thời hạn phải lớn hơn 0"
+                ))
             } else {
                 Ok(secs)
             }
@@ -946,8 +1039,9 @@ impl InjectReader<'_, '_> {
         let technique = self.optional(row, part(ExpectationPart::Technique), |v| {
             let id = technique(v)?;
             match listed {
-                Some(listed) if !listed.contains(&id) => Err(format!(
-                    "technique {id} is not listed in the scenario's `techniques`"
+                Some(listed) if !listed.contains(&id) => Err(said!(
+                    "technique {id} is not listed in the scenario's `techniques`",
+                    "kỹ thuật {id} không có trong danh sách `techniques` của kịch bản"
                 )),
                 _ => Ok(id),
             }
@@ -959,8 +1053,9 @@ impl InjectReader<'_, '_> {
             self.report(
                 row,
                 label,
-                format!(
-                    "expectation {slot} is `detect` and needs a technique (the ATT&CK id to detect)"
+                said!(
+                    "expectation {slot} is `detect` and needs a technique (the ATT&CK id to detect)",
+                    "yêu cầu đánh giá {slot} là `detect` nên cần một kỹ thuật (mã ATT&CK cần phát hiện)"
                 ),
             );
             return None;
@@ -986,9 +1081,10 @@ impl InjectReader<'_, '_> {
                 self.report(
                     row,
                     label,
-                    format!(
-                        "expectation {slot} has a description in one language only; fill `{}` too",
-                        part(lacking)
+                    said!(
+                        "expectation {slot} has a description in one language only; fill `{field}` too",
+                        "yêu cầu đánh giá {slot} mới có mô tả bằng một ngôn ngữ; hãy điền cả `{field}`",
+                        field = part(lacking)
                     ),
                 );
                 return None;
@@ -1008,19 +1104,23 @@ fn generated_key(position: usize) -> Option<Slug> {
     Slug::parse(&format!("inject-{position}"))
 }
 
-fn mixed_delimiter_hint(row: &Row, delimiter: Option<char>) -> String {
+fn mixed_delimiter_hint(row: &Row, delimiter: Option<char>) -> Said {
     let others = [',', ';', '\t'];
     let found = others
         .iter()
         .filter(|c| Some(**c) != delimiter)
         .find(|c| row.cells.iter().any(|cell| cell.contains(**c)));
     match (found, delimiter) {
-        (Some(other), Some(used)) => format!(
-            "; the file is read with `{}` as delimiter but this row contains `{}`: does it mix delimiters?",
-            shown(used),
-            shown(*other)
+        (Some(other), Some(used)) => said!(
+            "; the file is read with `{used}` as delimiter but this row contains `{other}`: does it mix delimiters?",
+            "; tệp được đọc với dấu phân cách `{used}` nhưng dòng này có `{other}`: tệp có dùng lẫn dấu phân cách không?",
+            used = shown(used),
+            other = shown(*other)
         ),
-        _ => "; does the file mix delimiters?".to_owned(),
+        _ => said!(
+            "; does the file mix delimiters?",
+            "; tệp có dùng lẫn dấu phân cách không?"
+        ),
     }
 }
 
@@ -1036,48 +1136,66 @@ fn shown(c: char) -> String {
 // place. Texts are taken verbatim (leading spaces and line breaks are part
 // of Markdown); everything else is trimmed.
 
-fn text(value: &str, limit: Option<usize>) -> Result<String, String> {
+fn text(value: &str, limit: Option<usize>) -> Result<String, Said> {
     if value.trim().is_empty() {
-        return Err("the text is empty; both languages are required".into());
+        return Err(said!(
+            "the text is empty; both languages are required",
+            "văn bản đang để trống; cần cả hai ngôn ngữ"
+        ));
     }
     if let Some(limit) = limit.filter(|l| value.len() > *l) {
-        return Err(format!(
-            "the text is {} bytes; the limit is {limit} bytes (64 KiB)",
-            value.len()
+        return Err(said!(
+            "the text is {size} bytes; the limit is {limit} bytes (64 KiB)",
+            "văn bản dài {size} byte; tối đa {limit} byte (64 KiB)",
+            size = value.len()
         ));
     }
     Ok(value.to_owned())
 }
 
-fn slug(value: &str, field: &str) -> Result<Slug, String> {
+fn slug(value: &str, field: &str) -> Result<Slug, Said> {
     let value = value.trim();
     Slug::parse(value).ok_or_else(|| {
-        let hint = Slug::parse(&keyword_form(value).replace('_', "-"))
-            .map(|s| format!(", e.g. `{s}`"))
-            .unwrap_or_default();
-        format!(
-            "`{field}` must be a slug ({}){hint}, found `{value}`",
-            Slug::RULE
+        let example = Slug::parse(&keyword_form(value).replace('_', "-"));
+        let (hint, hint_vi) = match example {
+            Some(s) => (format!(", e.g. `{s}`"), format!(", ví dụ `{s}`")),
+            None => (String::new(), String::new()),
+        };
+        said!(
+            "`{field}` must be a slug ({rule}){hint}, found `{value}`",
+            "`{field}` phải là một slug ({rule_vi}){hint_vi}, nhưng đây là `{value}`",
+            rule = Slug::RULE,
+            rule_vi = Slug::RULE_VI
         )
     })
 }
 
-fn whole(value: &str) -> Result<u32, String> {
+fn whole(value: &str) -> Result<u32, Said> {
     let value = value.trim();
     if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{value}` is not a whole number"));
+        return Err(said!(
+            "`{value}` is not a whole number",
+            "`{value}` không phải là số nguyên"
+        ));
     }
-    value.parse().map_err(|_| format!("`{value}` is too large"))
+    value
+        .parse()
+        .map_err(|_| said!("`{value}` is too large", "`{value}` quá lớn"))
 }
 
-fn technique(value: &str) -> Result<TechniqueId, String> {
+fn technique(value: &str) -> Result<TechniqueId, Said> {
     let value = value.trim();
-    let id = TechniqueId::parse(value)
-        .ok_or_else(|| format!("malformed technique id `{value}`; expected T1234 or T1234.001"))?;
+    let id = TechniqueId::parse(value).ok_or_else(|| {
+        said!(
+            "malformed technique id `{value}`; expected T1234 or T1234.001",
+            "mã kỹ thuật `{value}` sai dạng; cần dạng T1234 hoặc T1234.001"
+        )
+    })?;
     if id.name().is_none() {
-        return Err(format!(
-            "technique {id} is not in the shipped ATT&CK Enterprise v{} list; check for a typo",
-            super::super::ATTACK_VERSION
+        return Err(said!(
+            "technique {id} is not in the shipped ATT&CK Enterprise v{version} list; check for a typo",
+            "kỹ thuật {id} không có trong danh mục ATT&CK Enterprise v{version} kèm theo; hãy kiểm tra lỗi chính tả",
+            version = super::super::ATTACK_VERSION
         ));
     }
     Ok(id)
@@ -1089,24 +1207,28 @@ fn list_items(value: &str) -> impl Iterator<Item = &str> {
         .filter(|item| !item.is_empty())
 }
 
-fn technique_list(value: &str) -> Result<Vec<TechniqueId>, String> {
+fn technique_list(value: &str) -> Result<Vec<TechniqueId>, Said> {
     let mut ids: Vec<TechniqueId> = Vec::new();
     for item in list_items(value) {
         let id = technique(item)?;
         if ids.contains(&id) {
-            return Err(format!("technique {id} is listed twice"));
+            return Err(said!(
+                "technique {id} is listed twice",
+                "kỹ thuật {id} được ghi hai lần"
+            ));
         }
         ids.push(id);
     }
     if ids.is_empty() {
-        return Err(
-            "`techniques` must list at least one ATT&CK technique, e.g. T1486, T1190".into(),
-        );
+        return Err(said!(
+            "`techniques` must list at least one ATT&CK technique, e.g. T1486, T1190",
+            "`techniques` phải có ít nhất một kỹ thuật ATT&CK, ví dụ T1486, T1190"
+        ));
     }
     Ok(ids)
 }
 
-fn drill_kind_list(value: &str) -> Result<Vec<DrillKind>, String> {
+fn drill_kind_list(value: &str) -> Result<Vec<DrillKind>, Said> {
     let mut kinds = Vec::new();
     for item in value
         .split([',', ';', '\n'])
@@ -1114,38 +1236,49 @@ fn drill_kind_list(value: &str) -> Result<Vec<DrillKind>, String> {
     {
         let kind = keyword(item, "drill_kinds", KIND_OF_DRILL_ALIASES)?;
         if kinds.contains(&kind) {
-            return Err(format!("`drill_kinds` repeats `{kind}`"));
+            return Err(said!(
+                "`drill_kinds` repeats `{kind}`",
+                "`drill_kinds` ghi lặp `{kind}`"
+            ));
         }
         kinds.push(kind);
     }
     if kinds.is_empty() {
-        return Err(format!(
-            "`drill_kinds` must list at least one of: {}",
-            DrillKind::allowed()
+        return Err(said!(
+            "`drill_kinds` must list at least one of: {allowed}",
+            "`drill_kinds` phải có ít nhất một trong: {allowed}",
+            allowed = DrillKind::allowed()
         ));
     }
     Ok(kinds)
 }
 
 /// A keyword as written in exports, or one of its Vietnamese names.
-fn keyword<K: Keyword>(value: &str, field: &str, aliases: &[(&str, K)]) -> Result<K, String> {
+fn keyword<K: Keyword>(value: &str, field: &str, aliases: &[(&str, K)]) -> Result<K, Said> {
     let form = keyword_form(value);
     K::parse_keyword(&form)
         .or_else(|| aliases.iter().find(|(a, _)| *a == form).map(|(_, k)| *k))
         .ok_or_else(|| {
-            format!(
-                "unknown `{field}` value `{}`; allowed: {}",
-                value.trim(),
-                K::allowed_keywords()
+            said!(
+                "unknown `{field}` value `{value}`; allowed: {allowed}",
+                "giá trị `{value}` của `{field}` không hợp lệ; các giá trị được phép: {allowed}",
+                value = value.trim(),
+                allowed = K::allowed_keywords()
             )
         })
 }
 
-fn audience(value: &str) -> Result<Audience, String> {
+fn audience(value: &str) -> Result<Audience, Said> {
     let value = value.trim();
     if let Some(slot) = value.strip_prefix("team:") {
-        return Audience::parse(value)
-            .ok_or_else(|| format!("team slot `{slot}` must be a slug ({})", Slug::RULE));
+        return Audience::parse(value).ok_or_else(|| {
+            said!(
+                "team slot `{slot}` must be a slug ({rule})",
+                "vị trí đội `{slot}` phải là một slug ({rule_vi})",
+                rule = Slug::RULE,
+                rule_vi = Slug::RULE_VI
+            )
+        });
     }
     let form = keyword_form(value);
     Audience::parse(&form)
@@ -1155,7 +1288,13 @@ fn audience(value: &str) -> Result<Audience, String> {
                 .find(|(a, _)| *a == form)
                 .map(|(_, audience)| audience.clone())
         })
-        .ok_or_else(|| format!("unknown audience `{value}`; allowed: {}", Audience::ALLOWED))
+        .ok_or_else(|| {
+            said!(
+                "unknown audience `{value}`; allowed: {allowed}",
+                "đối tượng nhận `{value}` không hợp lệ; các giá trị được phép: {allowed}",
+                allowed = Audience::ALLOWED
+            )
+        })
 }
 
 const AUDIENCE_ALIASES: &[(&str, Audience)] = &[
@@ -1237,9 +1376,10 @@ fn gate(
     let toml = to_toml(&scenario);
     match parse_scenario(&toml) {
         Ok(parsed) if parsed == scenario => Ok(scenario),
-        Ok(_) => Err(vec![ImportProblem::file(
+        Ok(_) => Err(vec![ImportProblem::file(said!(
             "the imported scenario does not survive being written as a scenario file; please report this",
-        )]),
+            "kịch bản vừa nhập bị sai lệch khi ghi thành tệp kịch bản; vui lòng báo lỗi này"
+        ))]),
         Err(found) => {
             let lines: Vec<&str> = toml.lines().collect();
             let problems = found
@@ -1250,11 +1390,20 @@ fn gate(
                         .unwrap_or(&lines);
                     let inject = before.iter().filter(|l| **l == "[[injects]]").count();
                     match inject.checked_sub(1).and_then(|i| rows.get(i)) {
-                        Some(row) => {
-                            ImportProblem::at(&table.sheet.place(*row), None, problem.message)
-                        }
+                        Some(row) => ImportProblem::at(
+                            &table.sheet.place(*row),
+                            None,
+                            Said {
+                                en: problem.message,
+                                vi: problem.message_vi,
+                            },
+                        ),
                         None => {
-                            ImportProblem::file(format!("scenario metadata: {}", problem.message))
+                            let (message, message_vi) = (problem.message, problem.message_vi);
+                            ImportProblem::file(said!(
+                                "scenario metadata: {message}",
+                                "thông tin chung của kịch bản: {message_vi}"
+                            ))
                         }
                     }
                 })

@@ -34,6 +34,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::model::Scenario;
+use super::problem::said;
 
 pub use headers::{ColumnMapping, ColumnRef, ColumnRule};
 pub use layout::{ExpectationPart, Field};
@@ -129,10 +130,11 @@ pub fn import(
 
 fn read(bytes: &[u8], format: Format) -> Result<sheet::Source, Vec<ImportProblem>> {
     if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(vec![ImportProblem::file(format!(
-            "the file is {:.1} MiB; at most {} MiB can be imported. Split the scenario or remove embedded pictures",
-            bytes.len() as f64 / (1024.0 * 1024.0),
-            MAX_UPLOAD_BYTES / (1024 * 1024)
+        return Err(vec![ImportProblem::file(said!(
+            "the file is {size:.1} MiB; at most {limit} MiB can be imported. Split the scenario or remove embedded pictures",
+            "tệp có dung lượng {size:.1} MiB; chỉ nhập được tối đa {limit} MiB. Hãy tách kịch bản hoặc bỏ bớt hình ảnh chèn trong tệp",
+            size = bytes.len() as f64 / (1024.0 * 1024.0),
+            limit = MAX_UPLOAD_BYTES / (1024 * 1024)
         ))]);
     }
     match format {

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::super::problem::{Said, said};
+
 /// One thing wrong with an imported spreadsheet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImportProblem {
@@ -16,26 +18,41 @@ pub struct ImportProblem {
     /// The column's header as written in the file (or its letter when the
     /// header is blank), or the metadata key for metadata rows.
     pub column: Option<String>,
+    /// In English: the API, the command line and the English pages show it.
     pub message: String,
+    /// In Vietnamese, for the pages in Vietnamese.
+    #[serde(skip)]
+    pub message_vi: String,
 }
 
 impl ImportProblem {
     /// A problem with the file as a whole.
-    pub(super) fn file(message: impl Into<String>) -> Self {
+    pub(super) fn file(said: Said) -> Self {
         ImportProblem {
             sheet: None,
             row: None,
             column: None,
-            message: message.into(),
+            message: said.en,
+            message_vi: said.vi,
         }
     }
 
-    pub(super) fn at(place: &Place, column: Option<String>, message: impl Into<String>) -> Self {
+    pub(super) fn at(place: &Place, column: Option<String>, said: Said) -> Self {
         ImportProblem {
             sheet: place.sheet.clone(),
             row: Some(place.row),
             column,
-            message: message.into(),
+            message: said.en,
+            message_vi: said.vi,
+        }
+    }
+
+    /// The message in the page's language.
+    pub fn message_in(&self, vietnamese: bool) -> &str {
+        if vietnamese {
+            &self.message_vi
+        } else {
+            &self.message
         }
     }
 }
@@ -79,8 +96,9 @@ pub(super) fn capped(mut problems: Vec<ImportProblem>) -> Vec<ImportProblem> {
     if problems.len() > MAX_PROBLEMS {
         let left_out = problems.len() - MAX_PROBLEMS;
         problems.truncate(MAX_PROBLEMS);
-        problems.push(ImportProblem::file(format!(
-            "… and {left_out} more problems; fix the ones above first"
+        problems.push(ImportProblem::file(said!(
+            "… and {left_out} more problems; fix the ones above first",
+            "… và {left_out} lỗi khác; hãy sửa các lỗi ở trên trước"
         )));
     }
     problems
@@ -96,12 +114,16 @@ mod tests {
             sheet: None,
             row: 12,
         };
-        let problem = ImportProblem::at(&place, Some("Thời điểm".into()), "bad time");
+        let problem = ImportProblem::at(
+            &place,
+            Some("Thời điểm".into()),
+            said!("bad time", "sai thời điểm"),
+        );
         assert_eq!(
             problem.to_string(),
             "row 12, column \"Thời điểm\": bad time"
         );
-        let whole = ImportProblem::file("too big");
+        let whole = ImportProblem::file(said!("too big", "quá lớn"));
         assert_eq!(whole.to_string(), "too big");
     }
 }

@@ -2,6 +2,7 @@
 //! the row numbers the planner sees. CSV and XLSX differ only in how they
 //! fill it; everything after works on this.
 
+use super::super::problem::said;
 use super::layout::column_letter;
 use super::problem::{ImportProblem, Place};
 use super::{MAX_CELL_BYTES, MAX_INJECTS};
@@ -95,9 +96,10 @@ impl Sheet {
             problems.push(ImportProblem::at(
                 &place,
                 None,
-                format!(
-                    "the row has {} cells; at most {MAX_COLUMNS} columns are read",
-                    cells.len()
+                said!(
+                    "the row has {count} cells; at most {MAX_COLUMNS} columns are read",
+                    "dòng có {count} ô; chỉ đọc được tối đa {MAX_COLUMNS} cột",
+                    count = cells.len()
                 ),
             ));
             return;
@@ -107,9 +109,10 @@ impl Sheet {
                 problems.push(ImportProblem::at(
                     &place,
                     Some(column_letter(i)),
-                    format!(
-                        "the cell holds {} bytes; a cell may hold at most {MAX_CELL_BYTES} bytes (64 KiB)",
-                        cell.len()
+                    said!(
+                        "the cell holds {size} bytes; a cell may hold at most {MAX_CELL_BYTES} bytes (64 KiB)",
+                        "ô chứa {size} byte; mỗi ô chứa tối đa {MAX_CELL_BYTES} byte (64 KiB)",
+                        size = cell.len()
                     ),
                 ));
             }

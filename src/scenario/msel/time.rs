@@ -23,6 +23,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::super::offset::{DurationError, parse_hms};
+use super::super::problem::{Said, said};
 use super::headers::keyword_form;
 
 /// Time of day at which drill day `D+0` starts; default 08:00.
@@ -79,9 +80,10 @@ pub(super) enum When {
 }
 
 const FORMS: &str = "write +HH:MM:SS (e.g. +01:30:00), H+2, H+1:30, D+1 08:30 or T+90m";
+const FORMS_VI: &str = "hãy ghi +HH:MM:SS (ví dụ +01:30:00), H+2, H+1:30, D+1 08:30 hoặc T+90m";
 
 /// An inject's release time: any form in the module docs, or `manual`.
-pub(super) fn parse_offset(text: &str, day_start: DayStart) -> Result<When, String> {
+pub(super) fn parse_offset(text: &str, day_start: DayStart) -> Result<When, Said> {
     let trimmed = text.trim();
     if matches!(
         keyword_form(trimmed).as_str(),
@@ -98,10 +100,13 @@ pub(super) fn parse_offset(text: &str, day_start: DayStart) -> Result<When, Stri
 
 /// A span of time (expectation targets, the planned duration): every form
 /// but `D+n` and `manual`.
-pub(super) fn parse_span(text: &str) -> Result<u32, String> {
+pub(super) fn parse_span(text: &str) -> Result<u32, Said> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(format!("the time is empty; {FORMS}"));
+        return Err(said!(
+            "the time is empty; {FORMS}",
+            "thời gian đang để trống; {FORMS_VI}"
+        ));
     }
     let upper = trimmed.to_ascii_uppercase();
     let secs = if let Some(rest) = upper.strip_prefix("H+") {
@@ -120,20 +125,26 @@ pub(super) fn parse_span(text: &str) -> Result<u32, String> {
     secs.ok_or_else(|| explain(trimmed))
 }
 
-fn explain(text: &str) -> String {
+fn explain(text: &str) -> Said {
     let body = text.strip_prefix('+').unwrap_or(text);
     if body.split(':').count() == 2 {
-        return format!(
-            "`{text}` is a two-part time, which is ambiguous (hours:minutes or minutes:seconds?); {FORMS}"
+        return said!(
+            "`{text}` is a two-part time, which is ambiguous (hours:minutes or minutes:seconds?); {FORMS}",
+            "`{text}` chỉ có hai phần nên không rõ nghĩa (giờ:phút hay phút:giây?); {FORMS_VI}"
         );
     }
     match parse_hms(text) {
-        Err(DurationError::FieldOutOfRange(what, _)) => {
-            format!("{what} must be between 00 and 59 in `{text}`")
+        Err(error @ (DurationError::FieldOutOfRange(..) | DurationError::TooLarge(_))) => {
+            error.said()
         }
-        Err(DurationError::Negative) => format!("`{text}` is negative; times count from the start"),
-        Err(DurationError::TooLarge(_)) => format!("`{text}` is too long"),
-        _ => format!("`{text}` is not a time; {FORMS}"),
+        Err(DurationError::Negative) => said!(
+            "`{text}` is negative; times count from the start",
+            "`{text}` là số âm; thời gian được tính từ lúc bắt đầu"
+        ),
+        _ => said!(
+            "`{text}` is not a time; {FORMS}",
+            "`{text}` không phải là thời gian; {FORMS_VI}"
+        ),
     }
 }
 
@@ -213,9 +224,13 @@ fn clock(text: &str) -> Option<u32> {
 }
 
 /// After the `D`: `+1 08:30`, `+0`, `+2 13:00:00`.
-fn day_time(text: &str, rest: &str, day_start: DayStart) -> Result<u32, String> {
-    let bad =
-        || format!("`{text}` is not a drill day and time; write D+1 08:30 (D+0 is the first day)");
+fn day_time(text: &str, rest: &str, day_start: DayStart) -> Result<u32, Said> {
+    let bad = || {
+        said!(
+            "`{text}` is not a drill day and time; write D+1 08:30 (D+0 is the first day)",
+            "`{text}` không phải là ngày và giờ diễn tập; hãy ghi D+1 08:30 (D+0 là ngày đầu tiên)"
+        )
+    };
     let rest = rest
         .trim_start()
         .strip_prefix('+')
@@ -234,25 +249,35 @@ fn day_time(text: &str, rest: &str, day_start: DayStart) -> Result<u32, String> 
         day_start.seconds()
     } else {
         clock(time).ok_or_else(|| {
-            format!("`{time}` in `{text}` is not a clock time; write HH:MM on a 24-hour clock, e.g. D+1 08:30")
+            said!(
+                "`{time}` in `{text}` is not a clock time; write HH:MM on a 24-hour clock, e.g. D+1 08:30",
+                "`{time}` trong `{text}` không phải là giờ trong ngày; hãy ghi HH:MM theo 24 giờ, ví dụ D+1 08:30"
+            )
         })?
     };
     let at = day * 86_400 + u64::from(clock_secs);
     let start = u64::from(day_start.seconds());
     if at < start {
-        return Err(format!(
-            "`{text}` is before the drill starts ({day_start} on D+0)"
+        return Err(said!(
+            "`{text}` is before the drill starts ({day_start} on D+0)",
+            "`{text}` sớm hơn giờ bắt đầu diễn tập ({day_start} ngày D+0)"
         ));
     }
-    u32::try_from(at - start).map_err(|_| format!("`{text}` is too far after the start"))
+    u32::try_from(at - start).map_err(|_| {
+        said!(
+            "`{text}` is too far after the start",
+            "`{text}` quá xa so với lúc bắt đầu"
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The English message of a refusal, for the assertions.
     fn offset(text: &str) -> Result<When, String> {
-        parse_offset(text, DayStart::default())
+        parse_offset(text, DayStart::default()).map_err(|said| said.en)
     }
 
     #[test]

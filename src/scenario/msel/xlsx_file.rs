@@ -11,6 +11,7 @@ use calamine::{DataRef, Reader, Xlsx};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::super::model::Scenario;
+use super::super::problem::{Said, said};
 use super::ExportError;
 use super::headers::fold;
 use super::layout::{self, Field, Value, column_letter};
@@ -165,8 +166,9 @@ fn col_num(c: usize) -> u16 {
 pub(super) fn read(bytes: &[u8]) -> Result<Source, Vec<ImportProblem>> {
     check_zip(bytes).map_err(|p| vec![p])?;
     let not_xlsx = |e: calamine::XlsxError| {
-        vec![ImportProblem::file(format!(
-            "the file is not a readable XLSX workbook ({e}); save it from Excel as \"Excel Workbook (*.xlsx)\""
+        vec![ImportProblem::file(said!(
+            "the file is not a readable XLSX workbook ({e}); save it from Excel as \"Excel Workbook (*.xlsx)\"",
+            "tệp không phải sổ tính XLSX đọc được ({e}); hãy lưu lại từ Excel dưới dạng \"Excel Workbook (*.xlsx)\""
         ))]
     };
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(not_xlsx)?;
@@ -178,9 +180,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Source, Vec<ImportProblem>> {
         .or_else(|| names.iter().find(|n| !is_scenario(n)))
         .cloned()
         .ok_or_else(|| {
-            vec![ImportProblem::file(
+            vec![ImportProblem::file(said!(
                 "the workbook has no sheet with injects; name it \"MSEL\"",
-            )]
+                "sổ tính không có trang tính chứa các tình huống; hãy đặt tên trang đó là \"MSEL\""
+            ))]
         })?;
     let scenario_name = names.iter().find(|n| is_scenario(n)).cloned();
     let mut problems = Vec::new();
@@ -197,8 +200,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Source, Vec<ImportProblem>> {
 /// before any part is decompressed.
 fn check_zip(bytes: &[u8]) -> Result<(), ImportProblem> {
     let not_xlsx = |detail: String| {
-        ImportProblem::file(format!(
-            "the file is not an XLSX workbook ({detail}); save it from Excel as \"Excel Workbook (*.xlsx)\""
+        ImportProblem::file(said!(
+            "the file is not an XLSX workbook ({detail}); save it from Excel as \"Excel Workbook (*.xlsx)\"",
+            "tệp không phải sổ tính XLSX ({detail}); hãy lưu lại từ Excel dưới dạng \"Excel Workbook (*.xlsx)\""
         ))
     };
     let mut archive =
@@ -214,10 +218,11 @@ fn check_zip(bytes: &[u8]) -> Result<(), ImportProblem> {
         total = total.saturating_add(entry.size());
     }
     if total > MAX_UNPACKED_BYTES {
-        return Err(ImportProblem::file(format!(
-            "the workbook unpacks to {} MiB; at most {} MiB are read",
-            total / (1024 * 1024),
-            MAX_UNPACKED_BYTES / (1024 * 1024)
+        return Err(ImportProblem::file(said!(
+            "the workbook unpacks to {size} MiB; at most {limit} MiB are read",
+            "sổ tính khi giải nén có dung lượng {size} MiB; chỉ đọc tối đa {limit} MiB",
+            size = total / (1024 * 1024),
+            limit = MAX_UNPACKED_BYTES / (1024 * 1024)
         )));
     }
     Ok(())
@@ -249,15 +254,17 @@ fn read_sheet(
                 });
             }
         }
-        Err(e) => problems.push(ImportProblem::file(format!(
-            "sheet \"{name}\" cannot be read: {e}"
+        Err(e) => problems.push(ImportProblem::file(said!(
+            "sheet \"{name}\" cannot be read: {e}",
+            "không đọc được trang tính \"{name}\": {e}"
         ))),
     }
     let mut reader = match book.worksheet_cells_reader(name) {
         Ok(reader) => reader,
         Err(e) => {
-            problems.push(ImportProblem::file(format!(
-                "sheet \"{name}\" cannot be read: {e}"
+            problems.push(ImportProblem::file(said!(
+                "sheet \"{name}\" cannot be read: {e}",
+                "không đọc được trang tính \"{name}\": {e}"
             )));
             return sheet;
         }
@@ -270,8 +277,9 @@ fn read_sheet(
             Ok(Some(cell)) => cell,
             Ok(None) => break,
             Err(e) => {
-                problems.push(ImportProblem::file(format!(
-                    "sheet \"{name}\" is damaged: {e}"
+                problems.push(ImportProblem::file(said!(
+                    "sheet \"{name}\" is damaged: {e}",
+                    "trang tính \"{name}\" bị hỏng: {e}"
                 )));
                 break;
             }
@@ -287,11 +295,12 @@ fn read_sheet(
         }
         let text = match cell_text(&cell.value) {
             Ok(text) => text,
-            Err(message) => {
+            Err(said) => {
+                let (message, message_vi) = (said.en, said.vi);
                 problems.push(ImportProblem::at(
                     &place(r),
                     Some(column_letter(c)),
-                    format!("cell {reference} {message}"),
+                    said!("cell {reference} {message}", "ô {reference} {message_vi}"),
                 ));
                 continue;
             }
@@ -303,7 +312,10 @@ fn read_sheet(
             problems.push(ImportProblem::at(
                 &place(r),
                 Some(column_letter(c)),
-                format!("cell {reference} is beyond the {MAX_COLUMNS} columns that are read"),
+                said!(
+                    "cell {reference} is beyond the {MAX_COLUMNS} columns that are read",
+                    "ô {reference} nằm ngoài {MAX_COLUMNS} cột được đọc"
+                ),
             ));
             continue;
         }
@@ -331,7 +343,7 @@ fn read_sheet(
 
 /// A cell's value as the text a planner sees in it. Numbers lose a `.0`
 /// (points, steps); time cells become `HH:MM:SS` offsets.
-fn cell_text(value: &DataRef<'_>) -> Result<String, String> {
+fn cell_text(value: &DataRef<'_>) -> Result<String, Said> {
     Ok(match value {
         DataRef::Empty => String::new(),
         DataRef::String(s) => s.clone(),
@@ -342,13 +354,17 @@ fn cell_text(value: &DataRef<'_>) -> Result<String, String> {
         DataRef::DateTime(dt) => {
             let days = dt.as_f64();
             if dt.is_datetime() && days >= 1.0 {
-                return Err(
-                    "holds a date; write offsets as +HH:MM:SS, H+2 or D+1 08:30 (as text)".into(),
-                );
+                return Err(said!(
+                    "holds a date; write offsets as +HH:MM:SS, H+2 or D+1 08:30 (as text)",
+                    "chứa một ngày tháng; hãy ghi thời điểm dạng +HH:MM:SS, H+2 hoặc D+1 08:30 (dạng văn bản)"
+                ));
             }
             let secs = (days * 86_400.0).round();
             if !(0.0..=f64::from(u32::MAX)).contains(&secs) {
-                return Err("holds a time out of range".into());
+                return Err(said!(
+                    "holds a time out of range",
+                    "chứa thời gian ngoài phạm vi cho phép"
+                ));
             }
             let secs = secs as u64;
             format!(
@@ -359,7 +375,12 @@ fn cell_text(value: &DataRef<'_>) -> Result<String, String> {
             )
         }
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::Error(e) => return Err(format!("shows the error {e}; fix or clear it")),
+        DataRef::Error(e) => {
+            return Err(said!(
+                "shows the error {e}; fix or clear it",
+                "đang hiện lỗi {e}; hãy sửa hoặc xoá nội dung ô"
+            ));
+        }
     })
 }
 
