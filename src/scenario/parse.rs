@@ -635,7 +635,16 @@ fn technique(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Option<T
 fn keyword<K: Keyword>(diag: &mut Diagnostics, value: &Value<'_>, field: &str) -> Option<K> {
     let text = reader::string(diag, value, field)?;
     let parsed = K::parse_keyword(text);
-    if parsed.is_none() {
+    if parsed.is_none() && text.trim().is_empty() {
+        diag.report(
+            value.span(),
+            said!(
+                "`{field}` is empty; choose one of: {allowed}",
+                "`{field}` đang để trống; hãy chọn một trong: {allowed}",
+                allowed = K::allowed_keywords()
+            ),
+        );
+    } else if parsed.is_none() {
         diag.report(
             value.span(),
             said!(

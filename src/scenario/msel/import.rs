@@ -1302,6 +1302,9 @@ const AUDIENCE_ALIASES: &[(&str, Audience)] = &[
     ("toan_bo", Audience::All),
     ("everyone", Audience::All),
     ("doi_phong_thu", Audience::Blue),
+    // Drill documents also name the sides by their colours.
+    ("doi_xanh", Audience::Blue),
+    ("doi_do", Audience::Red),
     ("phong_thu", Audience::Blue),
     ("blue_team", Audience::Blue),
     ("doi_tan_cong", Audience::Red),
@@ -1410,5 +1413,27 @@ fn gate(
                 .collect();
             Err(capped(problems))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sides_are_read_by_their_vietnamese_names_and_colours() {
+        for (written, side) in [
+            ("Đội phòng thủ", Audience::Blue),
+            ("Đội xanh", Audience::Blue),
+            ("Đội tấn công", Audience::Red),
+            ("Đội đỏ", Audience::Red),
+            ("Ban tổ chức", Audience::Controllers),
+            ("Tất cả", Audience::All),
+        ] {
+            assert_eq!(audience(written), Ok(side), "{written}");
+        }
+        let refused = audience("Đội vàng").unwrap_err();
+        assert!(refused.vi.contains("không hợp lệ"), "{refused:?}");
+        assert!(refused.en.contains("unknown audience"), "{refused:?}");
     }
 }
