@@ -10,7 +10,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password;
-use crate::domain::drill::DrillKind;
+use crate::domain::drill::{DrillKind, DrillScale};
 use crate::domain::registry::{
     Certificate, Contact, Dossier, MemberDraft, PlaybookDraft, PlaybookStep, SystemDraft, TeamDraft,
 };
@@ -617,6 +617,7 @@ async fn seed_fresh(db: &DatabaseConnection) -> anyhow::Result<()> {
                 scenario: &loaded.scenario,
                 title: "Diễn tập ứng cứu sự cố mã độc tống tiền Cổng dịch vụ công".into(),
                 kind: DrillKind::Functional,
+                scale: DrillScale::Internal,
                 speed: 1.0,
                 system_ids: vec![portal.id, data_centre.id],
                 teams: vec![(blue.id, Side::Blue), (red.id, Side::Red)],

@@ -17,6 +17,7 @@ mod m20261121_000006_drill_records;
 mod m20261121_000007_maturity;
 mod m20261121_000008_after_action;
 mod m20261121_000009_assessment_evidence;
+mod m20261205_000010_drill_scale;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_maturity::Migration),
             Box::new(m20261121_000008_after_action::Migration),
             Box::new(m20261121_000009_assessment_evidence::Migration),
+            Box::new(m20261205_000010_drill_scale::Migration),
         ]
     }
 }

@@ -40,6 +40,51 @@ impl DrillKind {
     }
 }
 
+/// Who organises a drill, and so whom it draws in. Orthogonal to the kind: a national
+/// drill may be live-fire or tabletop. The maturity model asks for a national or
+/// international drill at level 5 (NĐ 85 Art. 20.2.d and NĐ 331 Art. 31.3: take part
+/// in the national and international drills the ministry organises).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DrillScale {
+    /// Nội bộ: inside one agency or enterprise.
+    #[default]
+    Internal,
+    /// Cấp bộ, ngành, địa phương: a ministry, a sector or a province.
+    Sector,
+    /// Diễn tập quốc gia (e.g. VNCERT/CC's yearly drill).
+    National,
+    /// Diễn tập quốc tế (ACID, APCERT…).
+    International,
+}
+
+impl DrillScale {
+    pub const ALL: [DrillScale; 4] = [
+        DrillScale::Internal,
+        DrillScale::Sector,
+        DrillScale::National,
+        DrillScale::International,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DrillScale::Internal => "internal",
+            DrillScale::Sector => "sector",
+            DrillScale::National => "national",
+            DrillScale::International => "international",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Counts towards the maturity model's "national or international drill".
+    pub fn is_national_or_international(self) -> bool {
+        matches!(self, DrillScale::National | DrillScale::International)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DrillStatus {

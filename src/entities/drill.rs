@@ -12,6 +12,8 @@ pub struct Model {
     pub scenario_slug: String,
     pub title: String,
     pub kind: String,
+    /// `internal`, `sector`, `national` or `international` (`domain::DrillScale`).
+    pub scale: String,
     pub status: String,
     pub speed: f64,
     pub anchor_at: Option<DateTimeUtc>,

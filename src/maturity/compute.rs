@@ -17,7 +17,7 @@ use super::framework::{
 };
 use super::kpi::{DrillKpis, DrillMeasures, KpiScore, raw_measure, round2, score_drill};
 use crate::domain::ExpertGroup;
-use crate::domain::drill::DrillKind;
+use crate::domain::drill::{DrillKind, DrillScale};
 
 /// Everything the computation reads about one team and one year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +90,9 @@ pub struct DrillRecord {
     pub drill_id: Uuid,
     pub title: String,
     pub kind: DrillKind,
+    /// Results computed before drills had a scale read as internal.
+    #[serde(default)]
+    pub scale: DrillScale,
     pub ended_at: DateTime<Utc>,
     /// The head of the drill's hash-chained log when its scorecard was frozen.
     pub head_seq: i64,
@@ -163,6 +166,10 @@ pub struct DrillUsed {
     pub drill_id: Uuid,
     pub title: String,
     pub kind: DrillKind,
+    /// Internal, sector, national or international (internal in results computed
+    /// before drills had a scale).
+    #[serde(default)]
+    pub scale: DrillScale,
     pub ended_at: DateTime<Utc>,
     pub head_seq: i64,
     pub head_hash: String,
@@ -256,6 +263,7 @@ pub fn compute(framework: &Framework, input: &TeamYear) -> TeamMaturity {
                 drill_id: d.drill_id,
                 title: d.title.clone(),
                 kind: d.kind,
+                scale: d.scale,
                 ended_at: d.ended_at,
                 head_seq: d.head_seq,
                 head_hash: d.head_hash.clone(),
@@ -551,7 +559,16 @@ fn facts(input: &TeamYear) -> Facts {
                 .count() as f64,
         ),
     );
-    f.insert(Fact::NationalOrInternationalDrills, None);
+    f.insert(
+        Fact::NationalOrInternationalDrills,
+        Some(
+            input
+                .drills
+                .iter()
+                .filter(|d| d.scale.is_national_or_international())
+                .count() as f64,
+        ),
+    );
     f.insert(
         Fact::AcceptedCriticalFindings,
         Some(
@@ -595,10 +612,6 @@ fn not_recorded_note(fact: Fact) -> Bilingual {
         Fact::ImprovementPlanClosure => (
             "Không có hành động khắc phục nào (kế hoạch cải tiến sau diễn tập) đến hạn trong năm: bỏ qua tỷ lệ hoàn thành, trọng số được chuẩn hoá lại.",
             "No corrective action of an after-action improvement plan fell due in the year: the closure rate is left out and the weights renormalised.",
-        ),
-        Fact::NationalOrInternationalDrills => (
-            "cyberdrill không phân biệt diễn tập quốc gia, quốc tế: không chứng minh được điều kiện này.",
-            "cyberdrill does not tell national or international drills apart: that requirement cannot be shown.",
         ),
         _ => ("Không có dữ liệu.", "Not recorded."),
     };
@@ -895,6 +908,7 @@ mod tests {
                     drill_id: id(20),
                     title: "Diễn tập thực chiến tháng 6".into(),
                     kind: DrillKind::LiveFire,
+                    scale: DrillScale::Internal,
                     ended_at: "2026-06-12T10:00:00Z".parse().unwrap(),
                     head_seq: 42,
                     head_hash: "a".repeat(64),
@@ -922,6 +936,7 @@ mod tests {
                     drill_id: id(21),
                     title: "Diễn tập trên bàn tháng 10".into(),
                     kind: DrillKind::Tabletop,
+                    scale: DrillScale::Sector,
                     ended_at: "2026-10-02T09:00:00Z".parse().unwrap(),
                     head_seq: 17,
                     head_hash: "b".repeat(64),
@@ -1053,6 +1068,27 @@ mod tests {
         let k1 = m.kpis.iter().find(|k| k.id == "K1").unwrap();
         assert_eq!((k1.raw, k1.value), (Some(62.5), Some(62.5)));
         assert_eq!(m.trend.len(), 1);
+    }
+
+    #[test]
+    fn a_national_or_international_drill_counts_towards_the_level_5_gate() {
+        let mut input = example();
+        let national = |input: &TeamYear| facts(input)[&Fact::NationalOrInternationalDrills];
+        // An internal and a sector drill: recorded, and none of them national.
+        assert_eq!(national(&input), Some(0.0));
+        input.drills[1].scale = DrillScale::National;
+        assert_eq!(national(&input), Some(1.0));
+        input.drills[0].scale = DrillScale::International;
+        assert_eq!(national(&input), Some(2.0));
+        // No longer a gate nobody can pass: nothing is left "not recorded" about it.
+        let m = compute(&Framework::builtin(), &input);
+        assert!(
+            !m.notes
+                .iter()
+                .any(|n| n.en.contains("national or international")),
+            "{:?}",
+            m.notes
+        );
     }
 
     #[test]

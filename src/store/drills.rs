@@ -29,7 +29,9 @@ use super::drill_log::{self, NewEvent, retrying};
 use super::{Page, Scope, StoreError, begin_write, from_code, paginate};
 use crate::domain::Side;
 use crate::domain::clock::DrillClock;
-use crate::domain::drill::{DrillKind, DrillStatus, Transition, Visibility, next_status};
+use crate::domain::drill::{
+    DrillKind, DrillScale, DrillStatus, Transition, Visibility, next_status,
+};
 use crate::drill::chain::{GENESIS_HASH, event_time};
 use crate::entities::{drill, drill_inject, drill_system, drill_team, team_member};
 use crate::scenario::{Audience, Scenario};
@@ -53,6 +55,7 @@ pub struct Drill {
     pub scenario_slug: String,
     pub title: String,
     pub kind: DrillKind,
+    pub scale: DrillScale,
     pub status: DrillStatus,
     /// Drill seconds per wall-clock second.
     pub speed: f64,
@@ -174,6 +177,8 @@ async fn hydrate(db: &impl ConnectionTrait, m: drill::Model) -> Result<Drill, St
     Ok(Drill {
         kind: DrillKind::parse(&m.kind)
             .ok_or_else(|| sea_orm::DbErr::Type(format!("drill kind {}", m.kind)))?,
+        scale: DrillScale::parse(&m.scale)
+            .ok_or_else(|| sea_orm::DbErr::Type(format!("drill scale {}", m.scale)))?,
         status: status_of(&m)?,
         id: m.id,
         org_id: m.org_id,
@@ -291,6 +296,7 @@ pub struct NewDrill<'a> {
     pub scenario: &'a Scenario,
     pub title: String,
     pub kind: DrillKind,
+    pub scale: DrillScale,
     pub speed: f64,
     pub system_ids: Vec<Uuid>,
     pub teams: Vec<(Uuid, Side)>,
@@ -318,6 +324,7 @@ pub async fn create(
         scenario_slug: Set(new.scenario.id.as_str().to_owned()),
         title: Set(new.title.clone()),
         kind: Set(new.kind.code().to_owned()),
+        scale: Set(new.scale.code().to_owned()),
         status: Set(DrillStatus::Planned.code().to_owned()),
         speed: Set(new.speed),
         anchor_at: Set(None),
@@ -391,6 +398,7 @@ pub async fn create(
             data: json!({
                 "title": new.title,
                 "kind": new.kind.code(),
+                "scale": new.scale.code(),
                 "scenario_id": new.scenario_id,
                 "scenario_version": new.scenario_version,
                 "scenario_slug": new.scenario.id.as_str(),

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Scope, StoreError, begin_write, from_json, to_json};
-use crate::domain::drill::DrillKind;
+use crate::domain::drill::{DrillKind, DrillScale};
 use crate::domain::registry::{Certificate, playbook_is_stale};
 use crate::domain::{ExpertGroup, Side};
 use crate::entities::{
@@ -775,6 +775,8 @@ pub async fn team_year(
                 title: d.title.clone(),
                 kind: DrillKind::parse(&d.kind)
                     .ok_or_else(|| sea_orm::DbErr::Type(format!("drill kind {}", d.kind)))?,
+                scale: DrillScale::parse(&d.scale)
+                    .ok_or_else(|| sea_orm::DbErr::Type(format!("drill scale {}", d.scale)))?,
                 ended_at: d.ended_at.unwrap_or(end),
                 head_seq: card.head_seq,
                 head_hash: card.head_hash,

@@ -4,7 +4,11 @@
 
 use std::time::Duration;
 
-use cyberdrill::domain::Role;
+use cyberdrill::domain::{FieldErrors, Role};
+use cyberdrill::http::pages::ErrorsVm;
+use cyberdrill::http::pages::drill_plan::{
+    DrillPlanFields, DrillPlanVm, RowErrorVm, ScenarioChoiceVm, SystemChoiceVm, TeamChoiceVm,
+};
 use cyberdrill::http::pages::drills::{Console, ConsoleVm, DrillRowVm, DrillsVm, NamedVm, TeamVm};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
@@ -312,11 +316,13 @@ pub fn page_samples() -> Vec<(&'static str, Value)> {
             title: "Diễn tập".into(),
             status: "running".into(),
             kind: "live_fire".into(),
+            scale: "national".into(),
             scenario_slug: "ransomware".into(),
             started_at: Some("2026-11-21T08:00:00.000000Z".into()),
             ended_at: None,
             teams: 2,
         }],
+        can_plan: true,
     };
     let mut out = vec![("pages/drills", serde_json::to_value(list).unwrap())];
     for console in Console::ALL {
@@ -350,5 +356,121 @@ pub fn page_samples() -> Vec<(&'static str, Value)> {
         };
         out.push((name, serde_json::to_value(vm).unwrap()));
     }
+    let mut errors = FieldErrors::new();
+    errors.add("title", "required", "must be 1–200 characters");
+    errors.add(
+        "teams",
+        "unbound_slot",
+        "the scenario addresses team slot \"soc\"",
+    );
+    let plan = DrillPlanVm {
+        form: DrillPlanFields {
+            title: "Diễn tập".into(),
+            scenario_id: id.to_string(),
+            kind: "live_fire".into(),
+            scale: "national".into(),
+            speed: "1".into(),
+        },
+        errors: ErrorsVm::from(&errors),
+        scenarios: vec![ScenarioChoiceVm {
+            id: id.to_string(),
+            name: "Mã độc tống tiền (ransomware, v1)".into(),
+            selected: true,
+        }],
+        systems: vec![SystemChoiceVm {
+            id: id.to_string(),
+            name: "Trang tin nội bộ".into(),
+            level: 2,
+            checked: true,
+            error: Some(RowErrorVm {
+                key: "error-level-too-low-for-live-fire".into(),
+                name: "Trang tin nội bộ".into(),
+                level: 2,
+                message: "a level 2 system".into(),
+            }),
+        }],
+        teams: vec![TeamChoiceVm {
+            id: id.to_string(),
+            name: "Đội ứng cứu".into(),
+            registry_side: "blue".into(),
+            side: "blue".into(),
+            slot: "soc".into(),
+            error: None,
+        }],
+        kinds: vec!["live_fire", "functional", "tabletop"],
+        scales: vec!["internal", "sector", "national", "international"],
+    };
+    out.push(("pages/drill_plan", serde_json::to_value(plan).unwrap()));
     out
+}
+
+#[tokio::test]
+async fn a_controller_plans_a_drill_on_the_page_and_a_level_2_target_is_named() {
+    let app = TestApp::spawn().await;
+    let org = app.org("bo-plan", None).await;
+    let controller = app.user("btc", Role::Controller, org).await;
+    let scenario = store_scenario(&app, org, "plan-test", INJECTS).await;
+    let portal = app.system(&controller, "Cổng dịch vụ công", 3).await;
+    let news = app.system(&controller, "Trang tin nội bộ", 2).await;
+    let blue = app.team(&controller, "Đội ứng cứu").await;
+    let browser = Browser::signed_in(&app, &controller).await;
+
+    let (status, list) = browser.get("/drills").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains(r#"href="/drills/new""#), "{list}");
+    let (status, form) = browser.get("/drills/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Cổng dịch vụ công") && form.contains("Trang tin nội bộ"));
+
+    let side = format!("side.{blue}");
+    let plan = |kind: &'static str| {
+        vec![
+            ("title", "Diễn tập quốc gia 2026".to_owned()),
+            ("scenario_id", scenario.to_string()),
+            ("kind", kind.to_owned()),
+            ("scale", "national".to_owned()),
+            ("speed", "1".to_owned()),
+            ("system_ids", portal.clone()),
+            ("system_ids", news.clone()),
+            (side.as_str(), "blue".to_owned()),
+        ]
+    };
+
+    // Live-fire against a level-2 system: refused, the system named beside its box,
+    // in Vietnamese, and nothing stored.
+    let (status, _, page) = browser.post("/drills/new", &plan("live_fire")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(
+        page.contains("“Trang tin nội bộ” là hệ thống cấp độ 2"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Diễn tập quốc gia 2026"),
+        "the form keeps what was typed"
+    );
+    let (_, drills) = app.get(&controller, "/api/v1/drills").await;
+    assert_eq!(drills["items"].as_array().unwrap().len(), 0, "{drills}");
+
+    // A tabletop drill may target any level: planned, and the controller lands on
+    // the console that starts it.
+    let (status, location, page) = browser.post("/drills/new", &plan("tabletop")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let id = location
+        .strip_prefix("/drills/")
+        .and_then(|rest| rest.strip_suffix("/control"))
+        .unwrap_or_else(|| panic!("{location}"));
+    let (_, drill) = app.get(&controller, &format!("/api/v1/drills/{id}")).await;
+    assert_eq!(drill["status"], "planned");
+    assert_eq!(drill["kind"], "tabletop");
+    assert_eq!(drill["scale"], "national");
+    assert_eq!(drill["system_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(drill["teams"][0]["team_id"], blue.as_str());
+    assert_eq!(drill["teams"][0]["side"], "blue");
+
+    // Only controllers and administrators plan.
+    let responder = app.user("ungcuu", Role::Responder, org).await;
+    let other = Browser::signed_in(&app, &responder).await;
+    assert_eq!(other.get("/drills/new").await.0, StatusCode::FORBIDDEN);
+    let (_, list) = other.get("/drills").await;
+    assert!(!list.contains(r#"href="/drills/new""#));
 }

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::auth::CurrentUser;
 use crate::domain::clock::{DrillClock, MAX_SPEED, MIN_SPEED};
 use crate::domain::drill::{
-    DrillKind, DrillStatus, TargetSystem, Transition, Visibility, check_targets,
+    DrillKind, DrillScale, DrillStatus, TargetSystem, Transition, Visibility, check_targets,
 };
 use crate::domain::{FieldErrors, Role, Side};
 use crate::error::{AppError, AppResult, ErrorEnvelope};
@@ -113,6 +113,11 @@ pub struct CreateDrill {
     pub scenario_version: Option<i32>,
     pub title: String,
     pub kind: DrillKind,
+    /// Who organises it: `internal` (the default), `sector` (a ministry, sector or
+    /// province), `national` or `international`. National and international drills
+    /// count towards maturity level 5.
+    #[serde(default)]
+    pub scale: DrillScale,
     pub system_ids: Vec<Uuid>,
     pub teams: Vec<DrillTeamRequest>,
     /// Drill seconds per wall-clock second, 0.01–1000 (default 1).
@@ -127,7 +132,15 @@ pub async fn create_drill(
     me: CurrentUser,
     ApiJson(req): ApiJson<CreateDrill>,
 ) -> AppResult<(StatusCode, Json<Drill>)> {
-    require_controller(&me)?;
+    let drill = plan_drill(&state, &me, req).await?;
+    Ok((StatusCode::CREATED, Json(drill)))
+}
+
+/// Checks a drill plan and stores it; every problem of the request at once (422 with
+/// the fields), nothing stored unless all is well. The API and the planning page
+/// share it.
+pub async fn plan_drill(state: &AppState, me: &CurrentUser, req: CreateDrill) -> AppResult<Drill> {
+    require_controller(me)?;
     let mut errors = FieldErrors::new();
     let title = req.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
@@ -231,6 +244,7 @@ pub async fn create_drill(
             scenario: &loaded.scenario,
             title,
             kind: req.kind,
+            scale: req.scale,
             speed: req.speed,
             system_ids: req.system_ids,
             teams,
@@ -240,7 +254,7 @@ pub async fn create_drill(
         Utc::now(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(drill)))
+    Ok(drill)
 }
 
 /// The scenario's team slots (`team:SLOT` audiences) bound to the drill's teams:

@@ -102,6 +102,8 @@ pub struct DrillRowVm {
     pub title: String,
     pub status: String,
     pub kind: String,
+    /// `internal`, `sector`, `national` or `international`.
+    pub scale: String,
     pub scenario_slug: String,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
@@ -111,6 +113,8 @@ pub struct DrillRowVm {
 #[derive(Serialize)]
 pub struct DrillsVm {
     pub rows: Vec<DrillRowVm>,
+    /// Administrators and controllers plan drills (`/drills/new`).
+    pub can_plan: bool,
 }
 
 async fn list_drills(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
@@ -144,6 +148,7 @@ async fn list_drills(State(state): State<AppState>, ctx: PageCtx) -> Result<Resp
             title: d.title,
             status: d.status.code().to_owned(),
             kind: d.kind.code().to_owned(),
+            scale: d.scale.code().to_owned(),
             scenario_slug: d.scenario_slug,
             started_at: d.started_at.map(rfc3339_micros),
             ended_at: d.ended_at.map(rfc3339_micros),
@@ -156,7 +161,10 @@ async fn list_drills(State(state): State<AppState>, ctx: PageCtx) -> Result<Resp
         "pages/drills",
         "drills-title",
         "drills",
-        &DrillsVm { rows },
+        &DrillsVm {
+            rows,
+            can_plan: matches!(me.role(), Role::Admin | Role::Controller),
+        },
     ))
 }
 

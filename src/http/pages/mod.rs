@@ -4,6 +4,7 @@
 pub mod aar;
 pub mod auth;
 pub mod common;
+pub mod drill_plan;
 pub mod drills;
 pub mod form;
 pub mod home;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(playbooks::router())
         .merge(scenarios::router())
         .merge(drills::router())
+        .merge(drill_plan::router())
         .merge(orgs::router())
         .merge(maturity::router())
 }
