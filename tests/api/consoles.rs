@@ -422,6 +422,16 @@ async fn a_controller_plans_a_drill_on_the_page_and_a_level_2_target_is_named() 
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("Cổng dịch vụ công") && form.contains("Trang tin nội bộ"));
 
+    // An empty form is told everything it lacks at once.
+    let (status, _, page) = browser.post("/drills/new", &[("title", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["title", "scenario_id", "system_ids", "teams"] {
+        assert!(
+            page.contains(&format!(r#"id="{field}-error""#)),
+            "{field}: {page}"
+        );
+    }
+
     let side = format!("side.{blue}");
     let plan = |kind: &'static str| {
         vec![

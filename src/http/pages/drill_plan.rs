@@ -312,21 +312,36 @@ fn request(offer: &Offer, form: &FormData) -> Result<CreateDrill, FieldErrors> {
     if speed.is_none() {
         errors.add("speed", "invalid", "a number, e.g. 1 or 0.5");
     }
+    // The checks of the API that need nothing from the database, here too, so that an
+    // empty form is told everything it lacks at once.
+    let title = form.get("title").trim();
+    if title.is_empty() {
+        errors.add("title", "required", "must be 1–200 characters");
+    } else if title.chars().count() > 200 {
+        errors.add("title", "too_long", "must be 1–200 characters");
+    }
     let system_ids: Vec<Uuid> = form
         .all("system_ids")
         .iter()
         .filter_map(|raw| raw.parse().ok())
         .collect();
+    if system_ids.is_empty() {
+        errors.add("system_ids", "required", "name at least one target system");
+    }
+    let teams = chosen_teams(offer, form);
+    if teams.is_empty() {
+        errors.add("teams", "required", "name at least one team");
+    }
     match (scenario_id, kind, scale, speed) {
         (Some(scenario_id), Some(kind), Some(scale), Some(speed)) if errors.is_empty() => {
             Ok(CreateDrill {
                 scenario_id,
                 scenario_version: None,
-                title: form.get("title").to_owned(),
+                title: title.to_owned(),
                 kind,
                 scale,
                 system_ids,
-                teams: chosen_teams(offer, form),
+                teams,
                 speed,
             })
         }
