@@ -1176,29 +1176,7 @@ async fn the_import_page_maps_columns_then_imports() {
     let upload = &page[start..start + page[start..].find('"').unwrap()];
 
     // Every column as the planner confirmed it; the note column ignored.
-    let mut fields: Vec<(String, String)> = [
-        "offset",
-        "key",
-        "audience",
-        "channel",
-        "title_vi",
-        "title_en",
-        "body_vi",
-        "body_en",
-        "exp1_kind",
-        "exp1_target",
-        "exp1_points",
-        "exp1_technique",
-        "",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, f)| (format!("col.{i}"), (*f).to_owned()))
-    .collect();
-    fields.push(("header_row".into(), "1".into()));
-    fields.push(("shown_header_row".into(), "1".into()));
-    fields.push(("scenario_id".into(), base_id.clone()));
-    fields.push(("action".into(), "import".into()));
+    let fields = planner_mapping(&base_id);
     let (status, location, page) = browser
         .post(&format!("/scenarios/import/{upload}"), &fields)
         .await;
@@ -1227,6 +1205,17 @@ async fn import_through_the_pages(
     let marker = r#"action="/scenarios/import/"#;
     let start = page.find(marker).unwrap() + marker.len();
     let upload = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    browser
+        .post(
+            &format!("/scenarios/import/{upload}"),
+            &planner_mapping(base_id),
+        )
+        .await
+}
+
+/// Step 2 of the import page for [`planner_csv`]: every column as the planner
+/// confirmed it (the note column ignored), metadata from `base_id`, and "import".
+fn planner_mapping(base_id: &str) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = [
         "offset",
         "key",
@@ -1250,9 +1239,7 @@ async fn import_through_the_pages(
     fields.push(("shown_header_row".into(), "1".into()));
     fields.push(("scenario_id".into(), base_id.to_owned()));
     fields.push(("action".into(), "import".into()));
-    browser
-        .post(&format!("/scenarios/import/{upload}"), &fields)
-        .await
+    fields
 }
 
 #[tokio::test]
