@@ -1183,3 +1183,36 @@ async fn a_speed_change_mid_drill_brings_the_pending_injects_forward_and_is_reco
     let (status, body) = speed(json!({"speed": 2})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 }
+
+#[tokio::test]
+async fn a_drill_keeps_its_scale_and_an_unknown_scale_is_refused_naming_it() {
+    let s = setup().await;
+    let (status, drill) = s
+        .app
+        .post(
+            &s.controller,
+            "/api/v1/drills",
+            drill_body(&s, "tabletop", 1.0),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{drill}");
+    assert_eq!(drill["scale"], "internal", "the default");
+
+    let mut body = drill_body(&s, "tabletop", 1.0);
+    body["scale"] = json!("national");
+    let (status, drill) = s.app.post(&s.controller, "/api/v1/drills", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{drill}");
+    assert_eq!(drill["scale"], "national");
+
+    let mut body = drill_body(&s, "tabletop", 1.0);
+    body["scale"] = json!("galactic");
+    let (status, refused) = s.app.post(&s.controller, "/api/v1/drills", body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["error"]["fields"]["scale"].is_string(), "{refused}");
+    let (_, list) = s.app.get(&s.controller, "/api/v1/drills").await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        2,
+        "nothing more stored"
+    );
+}
